@@ -1,0 +1,54 @@
+/*
+ * Tally public ABI: the boot-info page.
+ *
+ * The kernel maps one read-only page at TALLY_BOOTINFO_ADDR into every task it
+ * starts at boot and passes its address in rdi. It describes the machine's
+ * memory as the kernel accounted for it, the task's own arguments and the
+ * clock. Every byte of usable RAM is in exactly one of the accounted classes:
+ *
+ *   usable = low + kernel + modules + boot + unusable + free
+ *
+ * where "boot" is what the kernel spent at boot on page tables and on the
+ * boot tasks' own memory, and "unusable" the slivers of usable RAM that do
+ * not fill a whole page. Firmware-reserved ranges are counted apart.
+ */
+#ifndef TALLY_BOOTINFO_H
+#define TALLY_BOOTINFO_H
+
+#define TALLY_BOOTINFO_ADDR    0x7ff000000000ul
+/* Boot tasks' stacks end one unmapped guard page below the boot-info page. */
+#define TALLY_BOOT_STACK_TOP   (TALLY_BOOTINFO_ADDR - 0x1000ul)
+#define TALLY_BOOTINFO_MAGIC   0x6f666e69796c6c61ul /* "allyinfo" */
+#define TALLY_BOOTINFO_REGIONS 64
+#define TALLY_BOOTINFO_ARGS    128
+
+struct tally_mem_region {
+	unsigned long base;
+	unsigned long size;
+};
+
+struct tally_mem_account {
+	unsigned long usable;    /* all RAM the firmware calls available */
+	unsigned long reserved;  /* firmware-reserved ranges (not RAM to use) */
+	unsigned long low;       /* usable RAM below 1 MiB, kept back for firmware */
+	unsigned long kernel;    /* the kernel image: text, data, bss */
+	unsigned long modules;   /* boot modules (user programs) */
+	unsigned long boot;      /* spent at boot: page tables, boot tasks */
+	unsigned long unusable;  /* usable RAM in partial pages */
+	unsigned long free;      /* everything else */
+};
+
+struct tally_bootinfo {
+	unsigned long magic;                 /* TALLY_BOOTINFO_MAGIC */
+	unsigned long size;                  /* sizeof(struct tally_bootinfo) */
+	struct tally_mem_account mem;
+	unsigned long free_region_count;
+	struct tally_mem_region free_regions[TALLY_BOOTINFO_REGIONS];
+	unsigned long thread_index;          /* this task's index for DEBUG_THREAD_INFO */
+	unsigned long thread_count;          /* number of boot tasks */
+	unsigned long tick_hz;               /* timer ticks per second */
+	unsigned long tsc_unit_insns;        /* 1: TSC counts instructions (icount) */
+	char args[TALLY_BOOTINFO_ARGS];      /* module arguments after its name */
+};
+
+#endif

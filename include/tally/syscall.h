@@ -1,0 +1,56 @@
+/*
+ * Tally public ABI: system-call numbers and the calling convention.
+ *
+ * Convention (x86_64, the `syscall` instruction):
+ *   rax        call number in, error code (enum tally_error) out
+ *   rdi rsi rdx r10 r8 r9   arguments 0..5
+ *   rdx        first result word, when a call has one
+ *   rcx r11    clobbered by the instruction itself
+ * Every other register is preserved. An unknown call number is a broken
+ * protocol, not a bad argument: the thread is stopped with
+ * TALLY_FAULT_BAD_SYSCALL. See docs/syscall-abi.md.
+ *
+ * The DEBUG calls exist until capabilities and IPC give user space the real
+ * mechanisms; they are kept small and validate every argument.
+ */
+#ifndef TALLY_SYSCALL_H
+#define TALLY_SYSCALL_H
+
+enum tally_syscall {
+	TALLY_SYS_NULL = 0,          /* does nothing: the cheapest round trip */
+	TALLY_SYS_YIELD,             /* give up the rest of the time slice */
+	TALLY_SYS_EXIT,              /* stop the calling thread for good */
+	TALLY_SYS_CLOCK,             /* rdx = timer ticks since boot */
+	TALLY_SYS_DEBUG_WRITE,       /* (ptr, len): write bytes to the console */
+	TALLY_SYS_DEBUG_THREAD_INFO, /* (index, struct tally_thread_info *out) */
+	TALLY_SYS_DEBUG_SHUTDOWN,    /* (status): end the machine (debug-exit) */
+	TALLY_SYS_COUNT
+};
+
+/* Longest write TALLY_SYS_DEBUG_WRITE accepts in one call (bounded work). */
+#define TALLY_DEBUG_WRITE_MAX 4096
+
+/* Status words for TALLY_SYS_DEBUG_SHUTDOWN. */
+#define TALLY_SHUTDOWN_SUCCESS 0
+#define TALLY_SHUTDOWN_FAILURE 1
+
+enum tally_thread_state {
+	TALLY_THREAD_INACTIVE = 0,
+	TALLY_THREAD_RUNNABLE,
+	TALLY_THREAD_EXITED,
+	TALLY_THREAD_FAULTED,
+};
+
+#define TALLY_THREAD_NAME_MAX 32
+
+/* What TALLY_SYS_DEBUG_THREAD_INFO reports about one boot thread. */
+struct tally_thread_info {
+	unsigned long state;        /* enum tally_thread_state */
+	unsigned long fault;        /* enum tally_fault, when FAULTED */
+	unsigned long fault_addr;   /* faulting data address (page faults) */
+	unsigned long fault_pc;     /* program counter of the faulting instruction */
+	unsigned long fault_code;   /* cause detail: page-fault bits, vector, call number */
+	char name[TALLY_THREAD_NAME_MAX];  /* module name and arguments */
+};
+
+#endif

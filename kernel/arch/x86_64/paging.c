@@ -1,0 +1,200 @@
+/*
+ * Page tables on x86_64: the kernel's own tables, the physical-memory map,
+ * user address spaces of the boot tasks, and copies to and from user space.
+ *
+ * Layout (docs/memory.md):
+ *   0 .. USER_TOP                     user space (lower half)
+ *   PHYSMAP_BASE + pa                 all RAM, 2 MiB pages, no-execute
+ *   KERNEL_VMA + pa                   the kernel image, 4 KiB pages with
+ *                                     text RX, rodata R, data and bss RW
+ *   DEVICE_BASE ..                    device registers, uncached
+ * The kernel half uses two PML4 entries (physmap, and the top one holding
+ * image and devices), both made before the first address space copies them;
+ * the kernel adds no PML4 entry later, so every space shares them for good.
+ */
+#include <kernel/arch.h>
+#include <kernel/memmap.h>
+#include <kernel/panic.h>
+#include <string.h>
+#include <arch/x86.h>
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __bss_end[];
+
+uint64_t x86_ram_top;             /* end of the highest usable RAM (boot.c) */
+static uint64_t paging_kernel_pml4;
+static bool paging_physmap_ready;
+static uint64_t paging_device_next = DEVICE_BASE;
+
+void *
+arch_phys_to_virt(paddr_t pa)
+{
+	if (paging_physmap_ready)
+		return (void *)(PHYSMAP_BASE + pa);
+	assert(pa < BOOT_MAP_LIMIT);
+	return (void *)(KERNEL_VMA + pa);
+}
+
+static uint64_t *
+table_of(uint64_t entry)
+{
+	return arch_phys_to_virt(entry & PTE_ADDR);
+}
+
+/*
+ * The entry for `va` at `level` (3 = PML4 ... 0 = PT) under table `pml4`,
+ * making missing tables on the way with flags `inner`. NULL when out of
+ * memory or when a large page is in the way.
+ */
+static uint64_t *
+paging_walk(uint64_t pml4, vaddr_t va, unsigned level, uint64_t inner)
+{
+	uint64_t *table = arch_phys_to_virt(pml4);
+	unsigned l;
+
+	for (l = 3; l > level; l--) {
+		uint64_t *e = &table[(va >> (12 + 9 * l)) & 511];
+
+		if (!(*e & PTE_P)) {
+			paddr_t pa = bootmem_alloc_page();
+
+			if (!pa)
+				return NULL;
+			*e = pa | inner;
+		}
+		if (*e & PTE_PS)
+			return NULL;
+		table = table_of(*e);
+	}
+	return &table[(va >> (12 + 9 * level)) & 511];
+}
+
+static void
+paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags, unsigned level)
+{
+	uint64_t *e = paging_walk(paging_kernel_pml4, va, level, PTE_P | PTE_W);
+
+	if (!e)
+		panic("paging: out of boot memory mapping the kernel");
+	*e = pa | flags | PTE_P | PTE_G | (level ? PTE_PS : 0);
+}
+
+static void
+paging_map_kernel_range(char *start, char *end, uint64_t flags)
+{
+	uint64_t va;
+
+	for (va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE)
+		if (va != (uint64_t)x86_kstack_guard)
+			paging_map_kernel(va, va - KERNEL_VMA, flags, 0);
+}
+
+void
+arch_memory_init(void)
+{
+	uint64_t pa, top = ALIGN_UP(x86_ram_top, 1ul << 21);
+
+	paging_kernel_pml4 = bootmem_alloc_page();
+	if (!paging_kernel_pml4)
+		panic("paging: no memory for the kernel's page tables");
+	for (pa = 0; pa < top; pa += 1ul << 21)
+		paging_map_kernel(PHYSMAP_BASE + pa, pa, PTE_W | PTE_NX, 1);
+	paging_map_kernel_range(__text_start, __text_end, 0);
+	paging_map_kernel_range(__rodata_start, __rodata_end, PTE_NX);
+	paging_map_kernel_range(__data_start, (char *)ALIGN_UP((uint64_t)__bss_end, PAGE_SIZE),
+				PTE_W | PTE_NX);
+	/* the device window's page table, so later device mappings need no memory */
+	if (!paging_walk(paging_kernel_pml4, DEVICE_BASE, 0, PTE_P | PTE_W))
+		panic("paging: out of boot memory for the device window");
+	write_cr3(paging_kernel_pml4);
+	paging_physmap_ready = true;
+}
+
+uint64_t *
+paging_map_device(paddr_t pa)
+{
+	uint64_t va = paging_device_next;
+
+	if (va >= DEVICE_BASE + (2ul << 20))
+		panic("paging: device window full");
+	paging_device_next += PAGE_SIZE;
+	paging_map_kernel(va, ALIGN_DOWN(pa, PAGE_SIZE), PTE_W | PTE_NX | PTE_PCD | PTE_PWT, 0);
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	return (uint64_t *)(va + (pa & (PAGE_SIZE - 1)));
+}
+
+bool
+arch_vspace_create(struct arch_vspace *vs)
+{
+	paddr_t pml4 = bootmem_alloc_page();
+	uint64_t *dst, *src;
+
+	if (!pml4)
+		return false;
+	dst = arch_phys_to_virt(pml4);
+	src = arch_phys_to_virt(paging_kernel_pml4);
+	memcpy(dst + 256, src + 256, 256 * sizeof(uint64_t));
+	vs->pml4 = pml4;
+	return true;
+}
+
+bool
+arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights)
+{
+	uint64_t *e;
+
+	if (va % PAGE_SIZE || pa % PAGE_SIZE || !arch_user_range_ok(va, PAGE_SIZE))
+		return false;
+	e = paging_walk(vs->pml4, va, 0, PTE_P | PTE_W | PTE_U);
+	if (!e || (*e & PTE_P))
+		return false;
+	*e = pa | PTE_P | PTE_U | (rights & ARCH_MAP_WRITE ? PTE_W : 0) |
+	     (rights & ARCH_MAP_EXEC ? 0 : PTE_NX);
+	return true;
+}
+
+bool
+arch_user_range_ok(uaddr_t start, size_t len)
+{
+	return start <= USER_TOP && len <= USER_TOP - start;
+}
+
+static inline void
+smap_open(void)
+{
+	if (x86_has_smap)
+		__asm__ volatile("stac" ::: "memory");
+}
+
+static inline void
+smap_close(void)
+{
+	if (x86_has_smap)
+		__asm__ volatile("clac" ::: "memory");
+}
+
+bool
+arch_copy_from_user(void *dst, uaddr_t src, size_t n)
+{
+	int fault;
+
+	if (!arch_user_range_ok(src, n))
+		return false;
+	smap_open();
+	fault = x86_user_copy(dst, (const void *)src, n);
+	smap_close();
+	return !fault;
+}
+
+bool
+arch_copy_to_user(uaddr_t dst, const void *src, size_t n)
+{
+	int fault;
+
+	if (!arch_user_range_ok(dst, n))
+		return false;
+	smap_open();
+	fault = x86_user_copy((void *)dst, src, n);
+	smap_close();
+	return !fault;
+}

@@ -1,0 +1,52 @@
+/*
+ * Round-robin scheduling over the boot threads, one tick per time slice.
+ * The kernel is not preemptible: it runs with interrupts disabled on one
+ * kernel stack and leaves only through sched_run.
+ */
+#include <kernel/sched.h>
+
+struct thread *sched_current;
+
+static void
+sched_activate(struct thread *t)
+{
+	sched_current = t;
+	if (t)
+		arch_activate(t, &t->regs, &t->vspace);
+}
+
+void
+sched_next(void)
+{
+	unsigned start = sched_current ? sched_current->index + 1 : 0;
+	unsigned i;
+
+	for (i = 0; i < boot_thread_count; i++) {
+		struct thread *t = &boot_threads[(start + i) % boot_thread_count];
+
+		if (t->state == TALLY_THREAD_RUNNABLE) {
+			sched_activate(t);
+			return;
+		}
+	}
+	sched_activate(NULL);
+}
+
+void
+sched_tick(void)
+{
+	if (sched_current)
+		sched_next();
+}
+
+void
+sched_run(void)
+{
+	for (;;) {
+		if (!sched_current || sched_current->state != TALLY_THREAD_RUNNABLE)
+			sched_next();
+		if (sched_current)
+			arch_return_to_user();
+		arch_idle_wait();
+	}
+}

@@ -1,0 +1,104 @@
+/*
+ * The one interface between Tally's arch-neutral core and an architecture.
+ *
+ * The core (kernel/core) includes this header and nothing from kernel/arch.
+ * Each architecture implements these functions and provides <arch/types.h>
+ * with the few types the core stores by value (the user register frame and
+ * the address-space root). The host test build provides a fake architecture
+ * (tests/host/fake_arch.c) behind the same header, which is what lets the core
+ * run under sanitizers on Linux.
+ *
+ * Unless said otherwise, functions are called with interrupts disabled and
+ * return normally.
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <kernel/compiler.h>
+#include <arch/types.h>
+
+struct thread;
+
+/* Console: write bytes to the debug console (polled, never blocks forever). */
+void arch_console_write(const char *s, size_t n);
+
+/*
+ * End the machine. On QEMU this leaves through the isa-debug-exit device so
+ * the host sees `status`; elsewhere it halts the CPU for good.
+ */
+NORETURN void arch_halt(int status);
+
+/* Exit statuses handed to arch_halt. */
+enum arch_halt_status {
+	ARCH_HALT_SUCCESS = 0x10, /* QEMU exits with 33 */
+	ARCH_HALT_FAILURE = 0x11, /* QEMU exits with 35 */
+	ARCH_HALT_PANIC = 0x20,   /* QEMU exits with 65 */
+};
+
+/*
+ * Print a backtrace of the kernel's call chain, starting from the caller
+ * (when frame is 0) or from the given frame pointer, one line per frame,
+ * with symbol names from ksym.
+ */
+void arch_backtrace(uintptr_t frame);
+
+/* Kernel virtual address at which physical memory `pa` can be reached. */
+void *arch_phys_to_virt(paddr_t pa);
+
+/* Build the kernel's own page tables (after memmap_init); never fails. */
+void arch_memory_init(void);
+
+/* Start the periodic timer at `hz`; each tick calls clock_tick(). */
+void arch_timer_init(unsigned hz);
+
+/*
+ * Address spaces. arch_vspace_create makes an empty user address space that
+ * shares the kernel's half; arch_vspace_map maps one 4 KiB page. Both take
+ * their page tables from bootmem and return false when it is exhausted.
+ */
+bool arch_vspace_create(struct arch_vspace *vs);
+bool arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights);
+
+/* Rights for arch_vspace_map. */
+#define ARCH_MAP_READ  0x1u
+#define ARCH_MAP_WRITE 0x2u
+#define ARCH_MAP_EXEC  0x4u
+
+/* Lowest and one-past-highest address a user mapping may use. */
+bool arch_user_range_ok(uaddr_t start, size_t len);
+
+/*
+ * Copy between kernel and the current address space's user half. The range
+ * is checked against arch_user_range_ok; a fault during the copy (unmapped,
+ * or read-only for a write) is caught. Return true on success, false if any
+ * byte could not be copied (the destination may then be partly written).
+ */
+bool arch_copy_from_user(void *dst, uaddr_t src, size_t n);
+bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n);
+
+/* User register frames. */
+void arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t arg);
+uint64_t arch_regs_syscall_number(const struct arch_regs *r);
+uint64_t arch_regs_syscall_arg(const struct arch_regs *r, unsigned i);
+void arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value);
+vaddr_t arch_regs_pc(const struct arch_regs *r);
+
+/*
+ * Make `t` the thread that runs when the kernel next returns to user space:
+ * load its address space and point the entry paths at its register frame.
+ */
+void arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs);
+
+/* Leave the kernel into the activated thread. */
+NORETURN void arch_return_to_user(void);
+
+/*
+ * Wait for the next interrupt with interrupts enabled, then return with them
+ * disabled again. Used by the idle loop.
+ */
+void arch_idle_wait(void);
+
+/* The CPU's time-stamp counter (instructions under QEMU -icount). */
+uint64_t arch_timestamp(void);
+
+#endif

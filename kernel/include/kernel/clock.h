@@ -1,0 +1,12 @@
+/* The kernel's tick counter, advanced by the arch timer interrupt. */
+#ifndef KERNEL_CLOCK_H
+#define KERNEL_CLOCK_H
+
+#include <kernel/compiler.h>
+
+/* Called by the arch timer interrupt, once per tick. */
+void clock_tick(void);
+
+uint64_t clock_ticks(void);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * The in-system test framework: each TEST registers a function in the
+ * tally_tests section; main.c runs them in link order, prints one line per
+ * test and closes with "N passed, N failed".
+ *
+ * EXPECT_* checks print what they expected and what they got, mark the test
+ * failed and return from it.
+ */
+#ifndef TALLY_TESTS_TEST_H
+#define TALLY_TESTS_TEST_H
+
+#include <stdbool.h>
+#include <libtally/start.h>
+#include <libtally/stdio.h>
+#include <libtally/syscall.h>
+
+struct test {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TEST(name)                                                          \
+	static void test_##name(void);                                      \
+	static const struct test test_entry_##name                          \
+		__attribute__((section("tally_tests"), used, aligned(8))) = \
+		{ #name, test_##name };                                     \
+	static void test_##name(void)
+
+/* Record a failure of the running test (main.c). */
+void test_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define EXPECT_TRUE(cond)                                                      \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			test_fail(__FILE__, __LINE__, "expected %s", #cond);   \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+#define EXPECT_EQ(expected, got)                                               \
+	do {                                                                   \
+		unsigned long e_ = (unsigned long)(expected);                  \
+		unsigned long g_ = (unsigned long)(got);                       \
+		if (e_ != g_) {                                                \
+			test_fail(__FILE__, __LINE__, "%s: expected %#lx, got %#lx", \
+				  #got, e_, g_);                               \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+#define EXPECT_ERR(expected, got)                                              \
+	do {                                                                   \
+		long e_ = (expected), g_ = (got);                              \
+		if (e_ != g_) {                                                \
+			test_fail(__FILE__, __LINE__, "%s: expected %s, got %s", #got, \
+				  tally_error_name(e_), tally_error_name(g_)); \
+			return;                                                \
+		}                                                              \
+	} while (0)
+
+/* Find a boot thread by name; return its index or -1. */
+long test_find_thread(const char *name);
+
+/*
+ * Yield until boot thread `index` has left the RUNNABLE state or `ticks`
+ * timer ticks have passed; fill *info and return true if it left.
+ */
+bool test_wait_thread_stopped(long index, unsigned long ticks,
+			      struct tally_thread_info *info);
+
+#endif
