@@ -30,7 +30,8 @@ COMMON_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) 
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -mno-red-zone -mcmodel=kernel \
 	-Ikernel/include -Ikernel/arch/$(ARCH)/include \
 	-DTALLY_VERSION='"$(VERSION)"' -DCONFIG_DEBUG=$(DEBUG) -DCONFIG_TICK_HZ=$(TICK_HZ)
-USER_CFLAGS := $(COMMON_CFLAGS) -Iuser/lib/include
+# -fno-toplevel-reorder: in-system tests run in source order
+USER_CFLAGS := $(COMMON_CFLAGS) -fno-toplevel-reorder -Iuser/lib/include
 
 # ---- kernel ---------------------------------------------------------------
 

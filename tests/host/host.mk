@@ -8,7 +8,7 @@ HOST_TEST_BIN := $(B)/host/tests
 HOST_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude -Ikernel/include -Itests/host/include -idirafter lib/include \
-	-DTALLY_VERSION='"host"' -DCONFIG_DEBUG=1 -MMD -MP \
+	-include tests/host/host_compat.h -DTALLY_VERSION='"host"' -DCONFIG_DEBUG=1 -MMD -MP \
 	$(shell pkg-config --cflags check 2>/dev/null)
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 HOST_SRC := $(KERNEL_CORE) lib/fmt.c lib/strlcpy.c $(wildcard tests/host/*.c)

@@ -28,10 +28,11 @@ fault_exec_data(void)
 	((void (*)(void))(unsigned long)faulter_data)();
 }
 
+/* The kernel's map of physical memory: present, but not for user mode. */
 static void
 fault_kernel_read(void)
 {
-	printf("%lu\n", *(volatile unsigned long *)0xffffffff80100000ul);
+	printf("%lu\n", *(volatile unsigned long *)0xffff800000100000ul);
 }
 
 static void
@@ -61,9 +62,8 @@ fault_bad_syscall(void)
 static void
 fault_divide(void)
 {
-	volatile unsigned long zero = 0;
-
-	printf("%lu\n", 1ul / zero);
+	/* in asm: the compiler may turn a C division by a variable into a compare */
+	__asm__ volatile("xor %%ecx, %%ecx; div %%rcx" : : "a"(1), "d"(0) : "rcx");
 }
 
 static void

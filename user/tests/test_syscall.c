@@ -2,7 +2,8 @@
 #include "test.h"
 #include <string.h>
 
-#define KERNEL_ADDR 0xffffffff80100000ul
+/* mapped in every address space, for the kernel only (its map of RAM) */
+#define KERNEL_ADDR 0xffff800000100000ul
 #define UNMAPPED_ADDR 0x10000000ul
 
 TEST(null_syscall_returns_ok)

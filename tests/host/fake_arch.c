@@ -1,0 +1,183 @@
+/* The fake architecture (see fake_arch.h). */
+#include "fake_arch.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char *fake_ram;
+unsigned char fake_user[FAKE_USER_SIZE];
+char fake_console[1 << 16];
+size_t fake_console_len;
+int fake_halt_status = -1;
+jmp_buf fake_exit;
+struct thread *fake_activated;
+
+void
+fake_arch_reset(void)
+{
+	memset(fake_user, 0, sizeof(fake_user));
+	fake_console_len = 0;
+	fake_console[0] = 0;
+	fake_halt_status = -1;
+	fake_activated = NULL;
+}
+
+void
+arch_console_write(const char *s, size_t n)
+{
+	size_t room = sizeof(fake_console) - 1 - fake_console_len;
+
+	if (n > room)
+		n = room;
+	memcpy(fake_console + fake_console_len, s, n);
+	fake_console_len += n;
+	fake_console[fake_console_len] = 0;
+	if (getenv("FAKE_CONSOLE"))
+		fwrite(s, 1, n, stderr);
+}
+
+void
+arch_halt(int status)
+{
+	fake_halt_status = status;
+	longjmp(fake_exit, 1);
+}
+
+void
+arch_backtrace(uintptr_t frame)
+{
+	(void)frame;
+}
+
+void *
+arch_phys_to_virt(paddr_t pa)
+{
+	if (!fake_ram)
+		fake_ram = calloc(1, FAKE_RAM_SIZE);
+	if (pa >= FAKE_RAM_SIZE)
+		abort();
+	return fake_ram + pa;
+}
+
+void
+arch_memory_init(void)
+{
+}
+
+void
+arch_timer_init(unsigned hz)
+{
+	(void)hz;
+}
+
+bool
+arch_vspace_create(struct arch_vspace *vs)
+{
+	static uint64_t next_id = 1;
+
+	vs->id = next_id++;
+	vs->mappings = 0;
+	return true;
+}
+
+bool
+arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights)
+{
+	(void)va, (void)pa, (void)rights;
+	vs->mappings++;
+	return true;
+}
+
+bool
+arch_user_range_ok(uaddr_t start, size_t len)
+{
+	const uint64_t top = 0x00007ffffffff000ul;
+
+	return start <= top && len <= top - start;
+}
+
+static bool
+fake_user_window(uaddr_t addr, size_t n)
+{
+	return addr >= FAKE_USER_BASE && n <= FAKE_USER_SIZE &&
+	       addr - FAKE_USER_BASE <= FAKE_USER_SIZE - n;
+}
+
+bool
+arch_copy_from_user(void *dst, uaddr_t src, size_t n)
+{
+	if (!arch_user_range_ok(src, n) || (n && !fake_user_window(src, n)))
+		return false;
+	memcpy(dst, fake_user + (src - FAKE_USER_BASE), n);
+	return true;
+}
+
+bool
+arch_copy_to_user(uaddr_t dst, const void *src, size_t n)
+{
+	if (!arch_user_range_ok(dst, n) || (n && !fake_user_window(dst, n)))
+		return false;
+	memcpy(fake_user + (dst - FAKE_USER_BASE), src, n);
+	return true;
+}
+
+void
+arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->entry = entry;
+	r->stack = stack;
+	r->args[0] = arg;
+}
+
+uint64_t
+arch_regs_syscall_number(const struct arch_regs *r)
+{
+	return r->number;
+}
+
+uint64_t
+arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
+{
+	return i < 6 ? r->args[i] : 0;
+}
+
+void
+arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value)
+{
+	r->error = error;
+	r->value = value;
+}
+
+vaddr_t
+arch_regs_pc(const struct arch_regs *r)
+{
+	return r->pc;
+}
+
+void
+arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)
+{
+	(void)r, (void)vs;
+	fake_activated = t;
+}
+
+void
+arch_return_to_user(void)
+{
+	longjmp(fake_exit, 2);
+}
+
+void
+arch_idle_wait(void)
+{
+	longjmp(fake_exit, 3);
+}
+
+uint64_t
+arch_timestamp(void)
+{
+	static uint64_t t;
+
+	return ++t;
+}

@@ -1,0 +1,26 @@
+/*
+ * The fake architecture behind kernel/arch.h for host tests: physical memory
+ * is an array, "user memory" is a window at FAKE_USER_BASE, the console is a
+ * buffer, and halting or leaving for user space jumps back to the test.
+ */
+#ifndef TESTS_HOST_FAKE_ARCH_H
+#define TESTS_HOST_FAKE_ARCH_H
+
+#include <kernel/arch.h>
+#include <setjmp.h>
+
+#define FAKE_RAM_SIZE (64ul << 20)
+#define FAKE_USER_BASE 0x10000000ul
+#define FAKE_USER_SIZE (64ul << 10)
+
+extern unsigned char fake_user[FAKE_USER_SIZE];
+extern char fake_console[1 << 16];
+extern size_t fake_console_len;
+extern int fake_halt_status;          /* -1 until arch_halt is called */
+extern jmp_buf fake_exit;             /* arch_halt and arch_return_to_user jump here */
+extern struct thread *fake_activated; /* last thread given to arch_activate */
+
+/* Reset every fake: console, user window, halt status. */
+void fake_arch_reset(void);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * Host tests of Tally's kernel core: the arch-neutral kernel code and lib/,
+ * compiled for Linux with a fake architecture, run under AddressSanitizer
+ * and UndefinedBehaviorSanitizer. Check prints the closing summary.
+ */
+#include "host_tests.h"
+#include <stdlib.h>
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(fmt_suite());
+	int failed;
+
+	srunner_add_suite(sr, cmdline_suite());
+	srunner_add_suite(sr, ksym_suite());
+	srunner_add_suite(sr, elf_suite());
+	srunner_add_suite(sr, memmap_suite());
+	srunner_add_suite(sr, syscall_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
