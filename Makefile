@@ -120,7 +120,9 @@ include tests/host/host.mk
 FAULTS := null write-text exec-data kernel-read illegal privileged port-io \
 	bad-syscall divide breakpoint fpu noncanonical
 RUN_MODULES := $(B)/user/init.elf
-TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB)$(foreach f,$(FAULTS),,$(B)/user/faulter.elf $(f))
+comma := ,
+TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB)$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
+TEST_MODULES := $(subst $() $(comma),$(comma),$(TEST_MODULES))
 BENCH_MODULES := $(B)/user/bench.elf
 
 QEMU_RUN := tools/qemu.sh --kernel $(B)/tally.bin --ram $(RAM_MIB) --kvm $(KVM)

@@ -53,6 +53,16 @@ boot_load_segment(struct arch_vspace *vs, const char *image, const struct elf_se
 	return true;
 }
 
+/* Cut trailing spaces, which loaders may leave after a module's arguments. */
+static void
+boot_trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == ' ')
+		s[--n] = 0;
+}
+
 /* Name a thread after its module: the file's base name and its arguments. */
 static void
 boot_name_thread(struct thread *t, const char *string)
@@ -63,6 +73,7 @@ boot_name_thread(struct thread *t, const char *string)
 		if (*p == '/')
 			base = p + 1;
 	strlcpy(t->name, base, sizeof(t->name));
+	boot_trim(t->name);
 }
 
 static bool
@@ -133,6 +144,7 @@ boot_module_args(char *dst, size_t size, const char *string)
 	while (*string == ' ')
 		string++;
 	strlcpy(dst, string, size);
+	boot_trim(dst);
 }
 
 void

@@ -21,8 +21,11 @@
 #include <kernel/panic.h>
 #include <kernel/sched.h>
 
-/* selftest=kernel-fault: prove the panic path by faulting in the kernel. */
-static void
+/*
+ * selftest=kernel-fault: prove the panic path by faulting in the kernel.
+ * Not inlined, so the backtrace shows it by name.
+ */
+static __attribute__((noinline)) void
 selftest_kernel_fault(void)
 {
 	volatile uint64_t *bad = (volatile uint64_t *)(uintptr_t)0xdead0000ul;
