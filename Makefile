@@ -138,17 +138,18 @@ deps:
 	@tools/deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory $(B)/tally.bin $(USER_ELFS)
+	@$(MAKE) -s --no-print-directory $(B)/tally.bin $(USER_ELFS)
 	$(QEMU_RUN) --modules "$(RUN_MODULES)" --interactive
 
-debug: deps
-	@$(MAKE) --no-print-directory $(B)/tally.bin $(USER_ELFS)
+debug:
+	@tools/deps.sh --debug
+	@$(MAKE) -s --no-print-directory $(B)/tally.bin $(USER_ELFS)
 	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
 	@echo "  gdb -x tools/gdbinit"
 	$(QEMU_RUN) --modules "$(RUN_MODULES)" --interactive --gdb
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@tools/test-all.sh
 
 test-host: $(HOST_TEST_BIN)
@@ -163,7 +164,7 @@ test-panic: $(B)/tally.bin $(USER_ELFS)
 		$(QEMU_RUN) --modules "$(RUN_MODULES)" --append selftest=kernel-fault
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/tally.bin $(USER_ELFS)
+	@$(MAKE) -s --no-print-directory $(B)/tally.bin $(USER_ELFS)
 	tools/run-bench.sh --log $(B)/bench.log --timeout $(TEST_TIMEOUT) -- \
 		$(QEMU_RUN) --modules "$(BENCH_MODULES)" --icount
 

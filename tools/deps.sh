@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what building, running and testing Tally needs, if it is missing.
 # Debian/Ubuntu only (apt-get); runs apt-get as root or through sudo.
+#   tools/deps.sh           build, run, test, bench
+#   tools/deps.sh --debug   the same and gdb, for `make debug`
 set -euo pipefail
 
 missing=()
@@ -14,7 +16,7 @@ need "command -v qemu-system-x86_64" qemu-system-x86
 need "command -v pkg-config" pkg-config
 need "pkg-config --exists check" check
 need "command -v timeout" coreutils
-need "command -v gdb" gdb
+[ "${1:-}" = --debug ] && need "command -v gdb" gdb
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
