@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Turn `nm -n kernel.elf` output (file or - for stdin) into the assembly of
-# the kernel's symbol table (struct ksym_table kernel_ksyms, kernel/ksym.h).
+# the kernel's symbol table (struct ksym_table kernel_ksyms, kernel/include/kernel/ksym.h).
 # Only text symbols are kept: they are the ones that do not move between the
 # two links.
 set -euo pipefail

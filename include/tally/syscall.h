@@ -4,7 +4,7 @@
  * Convention (x86_64, the `syscall` instruction):
  *   rax        call number in, error code (enum tally_error) out
  *   rdi rsi rdx r10 r8 r9   arguments 0..5
- *   rdx        first result word, when a call has one
+ *   rdx        first result word (0 when a call has no result)
  *   rcx r11    clobbered by the instruction itself
  * Every other register is preserved. An unknown call number is a broken
  * protocol, not a bad argument: the thread is stopped with

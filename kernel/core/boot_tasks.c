@@ -131,8 +131,6 @@ boot_tasks_create(const struct boot_desc *bd)
 		boot_module_of[t->index] = i;
 		boot_thread_count++;
 	}
-	if (bd->module_count > CONFIG_BOOT_THREADS)
-		kprintf("boot: only the first %u modules started\n", CONFIG_BOOT_THREADS);
 }
 
 /* Arguments are what follows the module's first word. */

@@ -54,7 +54,7 @@ kernel_main(struct boot_desc *bd)
 	print_banner(bd, accel);
 	if (!memmap_init(&kernel_memmap, bd))
 		panic("boot: firmware memory map unusable (no free RAM or too fragmented)");
-	arch_memory_init();
+	arch_memory_init(bd);
 	boot_tasks_create(bd);
 	memmap_seal(&kernel_memmap);
 	memmap_print(&kernel_memmap);

@@ -4,12 +4,14 @@
  * The computation works on sets of disjoint, sorted byte ranges with a fixed
  * capacity (no allocator exists to grow them). Every class is measured byte
  * exactly, so the balance usable = low + kernel + modules + boot + unusable +
- * free holds by construction and is checked again after every boot
- * allocation in debug builds.
+ * free holds by construction; debug builds (CONFIG_DEBUG) check it again
+ * after every boot allocation, and every build checks it at the seal.
  */
 #include <kernel/memmap.h>
 #include <kernel/arch.h>
+#include <kernel/config.h>
 #include <kernel/kprintf.h>
+#include <kernel/panic.h>
 #include <string.h>
 
 #define RSET_MAX (2 * BOOT_MEM_MAX + BOOT_MODULES_MAX + 8)
@@ -272,6 +274,8 @@ bootmem_alloc_page(void)
 {
 	paddr_t pa = memmap_take_page(&kernel_memmap);
 
+	if (CONFIG_DEBUG && !memmap_balanced(&kernel_memmap))
+		panic("bootmem: accounting out of balance after taking %#lx", (unsigned long)pa);
 	if (pa)
 		memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
 	return pa;

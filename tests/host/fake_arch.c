@@ -60,8 +60,9 @@ arch_phys_to_virt(paddr_t pa)
 }
 
 void
-arch_memory_init(void)
+arch_memory_init(const struct boot_desc *bd)
 {
+	(void)bd;
 }
 
 void

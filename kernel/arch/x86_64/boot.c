@@ -15,7 +15,6 @@
 #include <arch/x86.h>
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
-extern uint64_t x86_ram_top;
 
 static struct boot_desc boot_desc;
 static char boot_cpu_vendor[13];
@@ -56,8 +55,6 @@ boot_add_mem(uint64_t base, uint64_t size, enum boot_mem_type type)
 		return;
 	}
 	bd->mem[bd->mem_count++] = (struct boot_mem){ base, size, type };
-	if (type == BOOT_MEM_USABLE && base + size > x86_ram_top)
-		x86_ram_top = base + size;
 }
 
 static void
@@ -92,6 +89,9 @@ boot_read_modules(const struct multiboot_info *mbi)
 	if (!(mbi->flags & MB_INFO_MODS))
 		return;
 	m = boot_loader_ptr(mbi->mods_addr, (uint64_t)mbi->mods_count * sizeof(*m));
+	if (mbi->mods_count > BOOT_MODULES_MAX)
+		kprintf("boot: %u modules given, only the first %u are used\n", mbi->mods_count,
+			BOOT_MODULES_MAX);
 	for (i = 0; m && i < mbi->mods_count && i < BOOT_MODULES_MAX; i++) {
 		struct boot_module *bm = &boot_desc.modules[boot_desc.module_count];
 

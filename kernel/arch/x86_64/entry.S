@@ -186,18 +186,23 @@ arch_idle_wait:
 
 	.section .bss.kstack, "aw", @nobits
 	.balign 4096
-	.global x86_kstack_guard, x86_kstack_top
+	.global x86_kstack_guard, x86_kstack_top, x86_stacks_end
 	.global x86_ist_df_top, x86_ist_nmi_top, x86_ist_mc_top
+/* Each stack sits above an unmapped guard page (paging.c leaves them out). */
 x86_kstack_guard:
-	.skip 4096                   /* unmapped: an overflow double-faults */
+	.skip 4096                   /* an overflow here double-faults */
 	.skip 16384
 x86_kstack_top:
+	.skip 4096                   /* guard */
 	.skip 4096
 x86_ist_df_top:
+	.skip 4096                   /* guard */
 	.skip 4096
 x86_ist_nmi_top:
+	.skip 4096                   /* guard */
 	.skip 4096
 x86_ist_mc_top:
+x86_stacks_end:
 
 	.bss
 	.balign 8

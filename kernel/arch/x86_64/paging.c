@@ -4,7 +4,8 @@
  *
  * Layout (docs/memory.md):
  *   0 .. USER_TOP                     user space (lower half)
- *   PHYSMAP_BASE + pa                 all RAM, 2 MiB pages, no-execute
+ *   PHYSMAP_BASE + pa                 usable RAM only, no-execute (2 MiB
+ *                                     pages where they fit)
  *   KERNEL_VMA + pa                   the kernel image, 4 KiB pages with
  *                                     text RX, rodata R, data and bss RW
  *   DEVICE_BASE ..                    device registers, uncached
@@ -13,6 +14,7 @@
  * the kernel adds no PML4 entry later, so every space shares them for good.
  */
 #include <kernel/arch.h>
+#include <kernel/boot.h>
 #include <kernel/memmap.h>
 #include <kernel/panic.h>
 #include <string.h>
@@ -21,7 +23,6 @@
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __bss_end[];
 
-uint64_t x86_ram_top;             /* end of the highest usable RAM (boot.c) */
 static uint64_t paging_kernel_pml4;
 static bool paging_physmap_ready;
 static uint64_t paging_device_next = DEVICE_BASE;
@@ -79,26 +80,62 @@ paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags, unsigned level)
 	*e = pa | flags | PTE_P | PTE_G | (level ? PTE_PS : 0);
 }
 
+/*
+ * The guard pages of entry.S: the page below the kernel stack and the page
+ * below each IST stack (every stack is followed by the next one's guard).
+ */
+static bool
+paging_is_stack_guard(uint64_t va)
+{
+	uint64_t k = (uint64_t)x86_kstack_guard;
+
+	return va == k || va == (uint64_t)x86_kstack_top ||
+	       va == (uint64_t)x86_ist_df_top || va == (uint64_t)x86_ist_nmi_top;
+}
+
 static void
 paging_map_kernel_range(char *start, char *end, uint64_t flags)
 {
 	uint64_t va;
 
 	for (va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE)
-		if (va != (uint64_t)x86_kstack_guard)
+		if (!paging_is_stack_guard(va))
 			paging_map_kernel(va, va - KERNEL_VMA, flags, 0);
 }
 
-void
-arch_memory_init(void)
+/*
+ * Map usable RAM [base, end) into the physmap: 2 MiB pages where a whole
+ * one fits, 4 KiB pages at the edges, so no device register shares a
+ * cacheable mapping with RAM. What an overlapping entry mapped already stays.
+ */
+static void
+paging_map_physmap(uint64_t base, uint64_t end)
 {
-	uint64_t pa, top = ALIGN_UP(x86_ram_top, 1ul << 21);
+	uint64_t pa = ALIGN_DOWN(base, PAGE_SIZE);
+
+	end = ALIGN_UP(end, PAGE_SIZE);
+	while (pa < end) {
+		unsigned level = pa % (1ul << 21) == 0 && end - pa >= (1ul << 21) ? 1 : 0;
+		uint64_t *e = paging_walk(paging_kernel_pml4, PHYSMAP_BASE + pa, level,
+					  PTE_P | PTE_W);
+
+		if (e && !(*e & PTE_P))
+			*e = pa | PTE_P | PTE_W | PTE_NX | PTE_G | (level ? PTE_PS : 0);
+		pa += level ? 1ul << 21 : PAGE_SIZE;
+	}
+}
+
+void
+arch_memory_init(const struct boot_desc *bd)
+{
+	unsigned i;
 
 	paging_kernel_pml4 = bootmem_alloc_page();
 	if (!paging_kernel_pml4)
 		panic("paging: no memory for the kernel's page tables");
-	for (pa = 0; pa < top; pa += 1ul << 21)
-		paging_map_kernel(PHYSMAP_BASE + pa, pa, PTE_W | PTE_NX, 1);
+	for (i = 0; i < bd->mem_count; i++)
+		if (bd->mem[i].type == BOOT_MEM_USABLE)
+			paging_map_physmap(bd->mem[i].base, bd->mem[i].base + bd->mem[i].size);
 	paging_map_kernel_range(__text_start, __text_end, 0);
 	paging_map_kernel_range(__rodata_start, __rodata_end, PTE_NX);
 	paging_map_kernel_range(__data_start, (char *)ALIGN_UP((uint64_t)__bss_end, PAGE_SIZE),

@@ -68,6 +68,9 @@ x86_trap_user(void)
 	struct arch_regs *r = x86_cur_regs;
 	uint64_t code;
 
+	/* an interrupt gate keeps the user's AC flag, which would lift SMAP */
+	if (x86_has_smap)
+		__asm__ volatile("clac" ::: "memory");
 	if (r->vector == X86_VECTOR_TIMER) {
 		lapic_eoi();
 		clock_tick();

@@ -45,8 +45,12 @@ void arch_backtrace(uintptr_t frame);
 /* Kernel virtual address at which physical memory `pa` can be reached. */
 void *arch_phys_to_virt(paddr_t pa);
 
-/* Build the kernel's own page tables (after memmap_init); never fails. */
-void arch_memory_init(void);
+/*
+ * Build the kernel's own page tables, mapping the usable RAM of `bd`; called
+ * after memmap_init, allocating from bootmem. Panics if bootmem runs out.
+ */
+struct boot_desc;
+void arch_memory_init(const struct boot_desc *bd);
 
 /* Start the periodic timer at `hz`; each tick calls clock_tick(). */
 void arch_timer_init(unsigned hz);
@@ -64,7 +68,10 @@ bool arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned ri
 #define ARCH_MAP_WRITE 0x2u
 #define ARCH_MAP_EXEC  0x4u
 
-/* Lowest and one-past-highest address a user mapping may use. */
+/*
+ * True when [start, start + len) lies wholly in the user half (below the
+ * arch's user top, without wrapping). len 0 is fine anywhere up to the top.
+ */
 bool arch_user_range_ok(uaddr_t start, size_t len);
 
 /*

@@ -3,7 +3,7 @@
  *
  * elf_check validates a whole image before anything is mapped: magic, class,
  * machine, type, every program header inside the image, segments inside the
- * user half and not overlapping. elf_segments then walks the loadable
+ * user half and not overlapping. elf_segment then walks the loadable
  * segments for the loader.
  */
 #ifndef KERNEL_ELF_H

@@ -30,14 +30,15 @@ struct memmap {
  * Build the accounting from the boot description. Overlapping or unsorted
  * firmware entries are resolved (reserved wins over usable), entries are cut
  * to whole pages, and free ranges come out sorted and disjoint. Returns false
- * if the description is unusable (no free memory at all).
+ * if the description is unusable: no free memory at all, or more free ranges
+ * than MEMMAP_FREE_MAX (a firmware map too fragmented to describe).
  */
 bool memmap_init(struct memmap *mm, const struct boot_desc *bd);
 
 /*
  * Take one page from the lowest free range, charge it to "boot" and return
  * its physical address, or 0 when there is none left or the map is sealed.
- * The caller zeroes it (bootmem_alloc_page in main.c does).
+ * The caller zeroes it (bootmem_alloc_page does).
  */
 paddr_t memmap_take_page(struct memmap *mm);
 

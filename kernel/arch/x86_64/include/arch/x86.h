@@ -40,7 +40,6 @@
 #define PTE_ADDR 0x000ffffffffff000ul
 
 #define RFLAGS_IF (1ul << 9)
-#define RFLAGS_USER_MASK 0x00000cd5ul /* CF PF AF ZF SF DF OF: all a user may set */
 
 #define MSR_EFER   0xc0000080
 #define MSR_STAR   0xc0000081
@@ -167,6 +166,7 @@ void x86_trap_ist(struct arch_regs *r);
 
 /* entry.S */
 extern char x86_syscall_entry[], x86_kstack_top[], x86_kstack_guard[];
+extern char x86_stacks_end[];
 extern char x86_ist_df_top[], x86_ist_nmi_top[], x86_ist_mc_top[];
 extern char x86_user_copy_insn[], x86_user_copy_fixup[];
 extern uint64_t x86_isr_table[];
