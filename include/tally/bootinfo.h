@@ -10,7 +10,9 @@
  *
  * where "boot" is what the kernel spent at boot on page tables and on the
  * boot tasks' own memory, and "unusable" the slivers of usable RAM that do
- * not fill a whole page. Firmware-reserved ranges are counted apart.
+ * not fill a whole page. Firmware-reserved ranges are counted apart. All of
+ * "free" is handed to the root task as Untyped capabilities: the kernel keeps
+ * nothing back but its own static data.
  */
 #ifndef TALLY_BOOTINFO_H
 #define TALLY_BOOTINFO_H
@@ -21,10 +23,19 @@
 #define TALLY_BOOTINFO_MAGIC   0x6f666e69796c6c61ul /* "allyinfo" */
 #define TALLY_BOOTINFO_REGIONS 64
 #define TALLY_BOOTINFO_ARGS    128
+#define TALLY_BOOTINFO_UNTYPEDS 128
 
 struct tally_mem_region {
 	unsigned long base;
 	unsigned long size;
+};
+
+/* An Untyped capability given to the root task at boot. */
+struct tally_untyped_desc {
+	unsigned long paddr;      /* physical base, aligned to its size */
+	unsigned char size_bits;  /* 2^size_bits bytes */
+	unsigned char device;     /* 1: device memory (frames and untypeds only) */
+	unsigned char pad[6];
 };
 
 struct tally_mem_account {
@@ -49,6 +60,14 @@ struct tally_bootinfo {
 	unsigned long tick_hz;               /* timer ticks per second */
 	unsigned long tsc_unit_insns;        /* 1: TSC counts instructions (icount) */
 	char args[TALLY_BOOTINFO_ARGS];      /* module arguments after its name */
+
+	/* Capabilities (root task only; zero for other boot tasks). Fixed
+	 * slots are in <tally/cap.h>; untyped i is in slot untyped_first + i. */
+	unsigned long root_cnode_radix;
+	unsigned long untyped_first;
+	unsigned long untyped_count;
+	unsigned long first_free_slot;       /* slots from here on are empty */
+	struct tally_untyped_desc untyped[TALLY_BOOTINFO_UNTYPEDS];
 };
 
 #endif

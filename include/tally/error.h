@@ -27,6 +27,30 @@ enum tally_error {
 	TALLY_ERROR_COUNT
 };
 
+/*
+ * The detail of a thread's last failed call, read with
+ * TALLY_SYS_ERROR_DETAIL. Fields that do not apply are 0.
+ */
+struct tally_error_detail {
+	unsigned long error;     /* the code the call returned */
+	unsigned long argument;  /* which argument: 0 the invoked capability, n MR(n-1) */
+	unsigned long value;     /* the offending value (an index, a size, a type) */
+	unsigned long limit;     /* the bound it broke (slot count, bytes free) */
+	unsigned long lookup;    /* LOOKUP_FAILED: enum tally_lookup_failure */
+	unsigned long bits_left; /* LOOKUP_FAILED: address bits not yet resolved */
+};
+
+/* Why a capability lookup stopped. */
+enum tally_lookup_failure {
+	TALLY_LOOKUP_OK = 0,
+	TALLY_LOOKUP_NO_ROOT,        /* the thread has no CNode root */
+	TALLY_LOOKUP_BAD_DEPTH,      /* depth outside 1..64 */
+	TALLY_LOOKUP_GUARD_MISMATCH, /* the address's bits do not match a guard */
+	TALLY_LOOKUP_DEPTH_MISMATCH, /* bits left over at a non-CNode, or too few for a CNode */
+	TALLY_LOOKUP_RESERVED_SLOT,  /* slot 0 of a CNode */
+	TALLY_LOOKUP_EMPTY_SLOT,     /* the slot holds no capability */
+};
+
 /* tally_error_name: a short constant string for each code, "?" otherwise. */
 static inline const char *
 tally_error_name(long e)

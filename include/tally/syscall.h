@@ -6,7 +6,9 @@
  *   rdi rsi rdx r10 r8 r9   arguments 0..5
  *   rdx        first result word (0 when a call has no result)
  *   rcx r11    clobbered by the instruction itself
- * Every other register is preserved. An unknown call number is a broken
+ * Every other register is preserved, except that TALLY_SYS_INVOKE passes
+ * message registers MR0..MR5 in rdx r10 r8 r9 r12 r13 and returns results in
+ * the same registers. An unknown call number is a broken
  * protocol, not a bad argument: the thread is stopped with
  * TALLY_FAULT_BAD_SYSCALL. See docs/syscall-abi.md.
  *
@@ -24,6 +26,8 @@ enum tally_syscall {
 	TALLY_SYS_DEBUG_WRITE,       /* (ptr, len): write bytes to the console */
 	TALLY_SYS_DEBUG_THREAD_INFO, /* (index, struct tally_thread_info *out) */
 	TALLY_SYS_DEBUG_SHUTDOWN,    /* (status): end the machine (debug-exit) */
+	TALLY_SYS_INVOKE,            /* (cptr, label, MR0..MR5): invoke a capability */
+	TALLY_SYS_ERROR_DETAIL,      /* (struct tally_error_detail *out) */
 	TALLY_SYS_COUNT
 };
 
@@ -50,6 +54,7 @@ struct tally_thread_info {
 	unsigned long fault_addr;   /* faulting data address (page faults) */
 	unsigned long fault_pc;     /* program counter of the faulting instruction */
 	unsigned long fault_code;   /* cause detail: page-fault bits, vector, call number */
+	unsigned long preemptions;  /* times a long call of this thread was preempted */
 	char name[TALLY_THREAD_NAME_MAX];  /* module name and arguments */
 };
 

@@ -4,6 +4,7 @@
  * tables, frames, stack, boot-info page) comes from bootmem and is charged to
  * the "boot" class of the memory accounting.
  */
+#include <kernel/boot_caps.h>
 #include <kernel/boot_tasks.h>
 #include <kernel/elf.h>
 #include <kernel/kprintf.h>
@@ -15,6 +16,8 @@
 /* Program images must stay below the stack and the boot-info page. */
 #define BOOT_IMAGE_LIMIT 0x7f0000000000ul
 #define BOOT_STACK_TOP TALLY_BOOT_STACK_TOP
+
+_Static_assert(sizeof(struct tally_bootinfo) <= PAGE_SIZE, "boot info fits its page");
 
 static paddr_t boot_info_pages[CONFIG_BOOT_THREADS];
 static unsigned boot_module_of[CONFIG_BOOT_THREADS];  /* thread index -> module */
@@ -164,5 +167,7 @@ boot_tasks_publish(const struct boot_desc *bd, bool tsc_counts_insns)
 		bi->tick_hz = CONFIG_TICK_HZ;
 		bi->tsc_unit_insns = tsc_counts_insns;
 		boot_module_args(bi->args, sizeof(bi->args), bd->modules[boot_module_of[i]].string);
+		if (i == 0)
+			boot_caps_publish(bi);
 	}
 }

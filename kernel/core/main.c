@@ -13,6 +13,7 @@
  */
 #include <kernel/boot.h>
 #include <kernel/arch.h>
+#include <kernel/boot_caps.h>
 #include <kernel/boot_tasks.h>
 #include <kernel/cmdline.h>
 #include <kernel/config.h>
@@ -56,7 +57,9 @@ kernel_main(struct boot_desc *bd)
 		panic("boot: firmware memory map unusable (no free RAM or too fragmented)");
 	arch_memory_init(bd);
 	boot_tasks_create(bd);
+	boot_caps_create(&boot_threads[0]);
 	memmap_seal(&kernel_memmap);
+	boot_caps_untypeds();
 	memmap_print(&kernel_memmap);
 	if (!memmap_balanced(&kernel_memmap))
 		panic("boot: memory accounting does not balance");

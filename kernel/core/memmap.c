@@ -199,23 +199,36 @@ memmap_init(struct memmap *mm, const struct boot_desc *bd)
 }
 
 paddr_t
+memmap_take_pages(struct memmap *mm, unsigned long n)
+{
+	uint64_t bytes = n * PAGE_SIZE;
+	unsigned i;
+
+	if (mm->sealed || !n || n > (UINT64_MAX / PAGE_SIZE))
+		return 0;
+	for (i = 0; i < mm->free_count; i++) {
+		struct tally_mem_region *r = &mm->free[i];
+		paddr_t pa = r->base;
+
+		if (r->size < bytes)
+			continue;
+		r->base += bytes;
+		r->size -= bytes;
+		if (!r->size) {
+			memmove(r, r + 1, (mm->free_count - i - 1) * sizeof(*r));
+			mm->free_count--;
+		}
+		mm->acct.free -= bytes;
+		mm->acct.boot += bytes;
+		return pa;
+	}
+	return 0;
+}
+
+paddr_t
 memmap_take_page(struct memmap *mm)
 {
-	struct tally_mem_region *r = &mm->free[0];
-	paddr_t pa;
-
-	if (mm->sealed || !mm->free_count)
-		return 0;
-	pa = r->base;
-	r->base += PAGE_SIZE;
-	r->size -= PAGE_SIZE;
-	if (!r->size) {
-		memmove(r, r + 1, (mm->free_count - 1) * sizeof(*r));
-		mm->free_count--;
-	}
-	mm->acct.free -= PAGE_SIZE;
-	mm->acct.boot += PAGE_SIZE;
-	return pa;
+	return memmap_take_pages(mm, 1);
 }
 
 void
@@ -270,13 +283,19 @@ memmap_print(const struct memmap *mm)
 struct memmap kernel_memmap;
 
 paddr_t
-bootmem_alloc_page(void)
+bootmem_alloc_pages(unsigned long n)
 {
-	paddr_t pa = memmap_take_page(&kernel_memmap);
+	paddr_t pa = memmap_take_pages(&kernel_memmap, n);
 
 	if (CONFIG_DEBUG && !memmap_balanced(&kernel_memmap))
 		panic("bootmem: accounting out of balance after taking %#lx", (unsigned long)pa);
 	if (pa)
-		memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
+		memset(arch_phys_to_virt(pa), 0, n * PAGE_SIZE);
 	return pa;
+}
+
+paddr_t
+bootmem_alloc_page(void)
+{
+	return bootmem_alloc_pages(1);
 }

@@ -1,11 +1,13 @@
 /*
  * Round-robin scheduling over the boot threads, one tick per time slice.
- * The kernel is not preemptible: it runs with interrupts disabled on one
- * kernel stack and leaves only through sched_run.
+ * The kernel runs with interrupts disabled on one kernel stack and leaves
+ * only through sched_run; long operations open short interrupt windows at
+ * their preemption points, and a tick seen there ends the time slice.
  */
 #include <kernel/sched.h>
 
 struct thread *sched_current;
+volatile bool sched_preempt_requested;
 
 static void
 sched_activate(struct thread *t)
@@ -32,17 +34,21 @@ sched_next(void)
 	sched_activate(NULL);
 }
 
-void
-sched_tick(void)
+bool
+sched_preempt_point(void)
 {
-	if (sched_current)
-		sched_next();
+	arch_preempt_window();
+	return sched_preempt_requested;
 }
 
 void
 sched_run(void)
 {
 	for (;;) {
+		if (sched_preempt_requested) {
+			sched_preempt_requested = false;
+			sched_next();
+		}
 		if (!sched_current || sched_current->state != TALLY_THREAD_RUNNABLE)
 			sched_next();
 		if (sched_current)

@@ -5,6 +5,7 @@
  */
 #include <kernel/syscall.h>
 #include <kernel/arch.h>
+#include <kernel/invoke.h>
 #include <kernel/clock.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
@@ -15,6 +16,19 @@ static void
 syscall_return(struct thread *t, enum tally_error err, uint64_t value)
 {
 	arch_regs_set_syscall_result(&t->regs, err, value);
+}
+
+/* After a successful invocation, hand its result registers back. */
+static long
+invoke_then_reply(struct thread *t, struct invocation *inv, long result)
+{
+	unsigned i;
+
+	if (result != TALLY_OK)
+		return result;
+	for (i = 0; i < INVOKE_MRS; i++)
+		arch_regs_set_syscall_arg(&t->regs, 2 + i, inv->mr[i]);
+	return TALLY_OK;
 }
 
 /* Write len bytes at user address ptr to the console, all or nothing. */
@@ -48,8 +62,57 @@ sys_debug_thread_info(uint64_t index, uaddr_t out)
 	info.fault_addr = t->fault.addr;
 	info.fault_pc = t->fault.pc;
 	info.fault_code = t->fault.code;
+	info.preemptions = t->preemptions;
 	memcpy(info.name, t->name, sizeof(info.name));
 	if (!arch_copy_to_user(out, &info, sizeof(info)))
+		return TALLY_ERR_BAD_ADDRESS;
+	return TALLY_OK;
+}
+
+long
+invoke_fail(struct invocation *inv, enum tally_error err, unsigned argument, uint64_t value,
+	    uint64_t limit)
+{
+	inv->caller->error = (struct tally_error_detail){
+		.error = err, .argument = argument, .value = value, .limit = limit,
+	};
+	return err;
+}
+
+/* Invoke the capability at cptr (depth 64) with `label` and MR0..MR5. */
+static long
+sys_invoke(struct thread *t)
+{
+	struct tally_error_detail d = { 0 };
+	struct invocation inv = { .caller = t, .label = arch_regs_syscall_arg(&t->regs, 1) };
+	unsigned i;
+
+	inv.slot = cspace_lookup(t, arch_regs_syscall_arg(&t->regs, 0), 64, &d);
+	if (inv.slot && cte_empty(inv.slot))
+		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
+	if (!inv.slot || d.lookup) {
+		t->error = (struct tally_error_detail){ .error = TALLY_ERR_LOOKUP_FAILED,
+			.value = arch_regs_syscall_arg(&t->regs, 0), .lookup = d.lookup,
+			.bits_left = d.bits_left };
+		return TALLY_ERR_LOOKUP_FAILED;
+	}
+	for (i = 0; i < INVOKE_MRS; i++)
+		inv.mr[i] = arch_regs_syscall_arg(&t->regs, 2 + i);
+	switch (cap_type(&inv.slot->cap)) {
+	case TALLY_OBJ_CNODE:
+		return invoke_then_reply(t, &inv, cnode_invoke(&inv));
+	case TALLY_OBJ_UNTYPED:
+		return invoke_then_reply(t, &inv, untyped_invoke(&inv));
+	default:
+		return invoke_fail(&inv, TALLY_ERR_INVALID_CAPABILITY, 0,
+				   cap_type(&inv.slot->cap), 0);
+	}
+}
+
+static enum tally_error
+sys_error_detail(struct thread *t, uaddr_t out)
+{
+	if (!arch_copy_to_user(out, &t->error, sizeof(t->error)))
 		return TALLY_ERR_BAD_ADDRESS;
 	return TALLY_OK;
 }
@@ -62,6 +125,25 @@ sys_debug_shutdown(struct thread *t, uint64_t status)
 	kprintf("shutdown requested by thread %u '%s': %s\n", t->index, t->name,
 		status == TALLY_SHUTDOWN_SUCCESS ? "success" : "failure");
 	arch_halt(status == TALLY_SHUTDOWN_SUCCESS ? ARCH_HALT_SUCCESS : ARCH_HALT_FAILURE);
+}
+
+/*
+ * An invocation that was preempted is issued again when the thread next
+ * runs; otherwise rax gets the error (rdx is left to the invocation).
+ */
+static void
+syscall_invoke(struct thread *t)
+{
+	long r = sys_invoke(t);
+
+	if (r == INVOKE_PREEMPTED) {
+		t->preemptions++;
+		arch_regs_restart_syscall(&t->regs);
+		return;
+	}
+	if (r == TALLY_OK)
+		t->error = (struct tally_error_detail){ 0 };
+	arch_regs_set_syscall_result(&t->regs, (uint64_t)r, arch_regs_syscall_arg(&t->regs, 2));
 }
 
 void
@@ -93,6 +175,12 @@ syscall_dispatch(struct thread *t)
 		break;
 	case TALLY_SYS_DEBUG_SHUTDOWN:
 		syscall_return(t, sys_debug_shutdown(t, a0), 0);
+		break;
+	case TALLY_SYS_INVOKE:
+		syscall_invoke(t);
+		break;
+	case TALLY_SYS_ERROR_DETAIL:
+		syscall_return(t, sys_error_detail(t, a0), 0);
 		break;
 	default:
 		thread_fault(t, TALLY_FAULT_BAD_SYSCALL, 0, arch_regs_pc(r), nr);

@@ -1,5 +1,7 @@
 /* The fake architecture (see fake_arch.h). */
 #include "fake_arch.h"
+#include <kernel/clock.h>
+#include <tally/bootinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,8 @@ size_t fake_console_len;
 int fake_halt_status = -1;
 jmp_buf fake_exit;
 struct thread *fake_activated;
+unsigned long fake_preempt_every;
+static unsigned long fake_preempt_count;
 
 void
 fake_arch_reset(void)
@@ -81,6 +85,19 @@ arch_vspace_create(struct arch_vspace *vs)
 	return true;
 }
 
+paddr_t
+arch_vspace_root(const struct arch_vspace *vs)
+{
+	return vs->id << 12;
+}
+
+unsigned
+arch_device_memory(struct tally_mem_region *out, unsigned max)
+{
+	(void)out, (void)max;
+	return 0;
+}
+
 bool
 arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights)
 {
@@ -140,7 +157,37 @@ arch_regs_syscall_number(const struct arch_regs *r)
 uint64_t
 arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
 {
-	return i < 6 ? r->args[i] : 0;
+	if (i < 6)
+		return r->args[i];
+	return i < 8 ? r->extra[i - 6] : 0;
+}
+
+void
+arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
+{
+	if (i < 6)
+		r->args[i] = v;
+	else if (i < 8)
+		r->extra[i - 6] = v;
+}
+
+void
+arch_regs_restart_syscall(struct arch_regs *r)
+{
+	r->restarts++;
+}
+
+void
+arch_preempt_window(void)
+{
+	if (fake_preempt_every && ++fake_preempt_count % fake_preempt_every == 0)
+		clock_tick();
+}
+
+paddr_t
+arch_kva_to_phys(const void *p)
+{
+	return (paddr_t)((const unsigned char *)p - fake_ram);
 }
 
 void

@@ -19,6 +19,8 @@ extern size_t fake_console_len;
 extern int fake_halt_status;          /* -1 until arch_halt is called */
 extern jmp_buf fake_exit;             /* arch_halt and arch_return_to_user jump here */
 extern struct thread *fake_activated; /* last thread given to arch_activate */
+/* When non-zero, every n-th preemption window sees a timer tick. */
+extern unsigned long fake_preempt_every;
 
 /* Reset every fake: console, user window, halt status. */
 void fake_arch_reset(void);

@@ -11,6 +11,7 @@
 #include <kernel/arch.h>
 #include <kernel/kprintf.h>
 #include <string.h>
+#include <tally/bootinfo.h>
 #include <arch/multiboot.h>
 #include <arch/x86.h>
 
@@ -126,6 +127,31 @@ boot_identify_cpu(void)
 	memcpy(boot_hypervisor + 4, &r[2], 4);
 	memcpy(boot_hypervisor + 8, &r[3], 4);
 	boot_desc.hypervisor = boot_hypervisor[0] ? boot_hypervisor : "unnamed";
+}
+
+/*
+ * Device memory for device Untypeds: the PCI hole from the end of RAM below
+ * 4 GiB up to the I/O APIC and local APIC at 0xfec00000, which the kernel
+ * keeps. (Memory-mapped devices above 4 GiB are not described yet.)
+ */
+unsigned
+arch_device_memory(struct tally_mem_region *out, unsigned max)
+{
+	const uint64_t hole_end = 0xfec00000ul;
+	uint64_t top = 0;
+	unsigned i;
+
+	for (i = 0; i < boot_desc.mem_count; i++) {
+		const struct boot_mem *m = &boot_desc.mem[i];
+
+		if (m->base < hole_end && m->base + m->size > top)
+			top = MIN(m->base + m->size, hole_end);
+	}
+	top = ALIGN_UP(top, 1ul << 21);
+	if (!max || top >= hole_end)
+		return 0;
+	out[0] = (struct tally_mem_region){ top, hole_end - top };
+	return 1;
 }
 
 /* Called by x86_start64 on the kernel stack, with the loader's registers. */

@@ -176,6 +176,14 @@ x86_user_copy_fixup:
 	mov $1, %eax
 	ret
 
+/* void arch_preempt_window(void): take any pending interrupt, then go on. */
+	.global arch_preempt_window
+arch_preempt_window:
+	sti
+	nop
+	cli
+	ret
+
 /* void arch_idle_wait(void): sleep until an interrupt has been handled. */
 	.global arch_idle_wait
 arch_idle_wait:

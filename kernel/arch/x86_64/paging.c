@@ -175,6 +175,12 @@ arch_vspace_create(struct arch_vspace *vs)
 	return true;
 }
 
+paddr_t
+arch_vspace_root(const struct arch_vspace *vs)
+{
+	return vs->pml4;
+}
+
 bool
 arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights)
 {
@@ -188,6 +194,17 @@ arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights)
 	*e = pa | PTE_P | PTE_U | (rights & ARCH_MAP_WRITE ? PTE_W : 0) |
 	     (rights & ARCH_MAP_EXEC ? 0 : PTE_NX);
 	return true;
+}
+
+paddr_t
+arch_kva_to_phys(const void *p)
+{
+	uint64_t va = (uint64_t)p;
+
+	if (va >= KERNEL_VMA)
+		return va - KERNEL_VMA;
+	assert(va >= PHYSMAP_BASE && va < PHYSMAP_BASE + (1ul << 46));
+	return va - PHYSMAP_BASE;
 }
 
 bool

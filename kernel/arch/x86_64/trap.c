@@ -199,12 +199,37 @@ arch_regs_syscall_number(const struct arch_regs *r)
 	return r->rax;
 }
 
+/* The frame's argument registers, by syscall argument number. */
+static uint64_t *
+regs_arg(struct arch_regs *r, unsigned i)
+{
+	uint64_t *const args[ARCH_SYSCALL_ARGS] = { &r->rdi, &r->rsi, &r->rdx, &r->r10,
+						    &r->r8, &r->r9, &r->r12, &r->r13 };
+
+	return i < ARCH_SYSCALL_ARGS ? args[i] : NULL;
+}
+
 uint64_t
 arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
 {
-	const uint64_t args[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+	uint64_t *p = regs_arg((struct arch_regs *)r, i);
 
-	return i < 6 ? args[i] : 0;
+	return p ? *p : 0;
+}
+
+void
+arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
+{
+	uint64_t *p = regs_arg(r, i);
+
+	if (p)
+		*p = v;
+}
+
+void
+arch_regs_restart_syscall(struct arch_regs *r)
+{
+	r->rip -= 2;   /* the syscall instruction is two bytes */
 }
 
 void

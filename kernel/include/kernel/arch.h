@@ -61,6 +61,7 @@ void arch_timer_init(unsigned hz);
  * their page tables from bootmem and return false when it is exhausted.
  */
 bool arch_vspace_create(struct arch_vspace *vs);
+paddr_t arch_vspace_root(const struct arch_vspace *vs);  /* its top-level table */
 bool arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights);
 
 /* Rights for arch_vspace_map. */
@@ -83,12 +84,38 @@ bool arch_user_range_ok(uaddr_t start, size_t len);
 bool arch_copy_from_user(void *dst, uaddr_t src, size_t n);
 bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n);
 
-/* User register frames. */
+/*
+ * Device memory (not RAM, not used by the kernel) to hand out as device
+ * Untypeds: fill up to max regions, return how many.
+ */
+struct tally_mem_region;
+unsigned arch_device_memory(struct tally_mem_region *out, unsigned max);
+
+/* Physical address of a kernel address (physmap or kernel image). */
+paddr_t arch_kva_to_phys(const void *p);
+
+/*
+ * User register frames. System-call argument registers are numbered 0..7
+ * (on x86_64: rdi rsi rdx r10 r8 r9 r12 r13); arch_regs_set_syscall_arg
+ * writes one back as a result.
+ */
+#define ARCH_SYSCALL_ARGS 8
 void arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t arg);
 uint64_t arch_regs_syscall_number(const struct arch_regs *r);
 uint64_t arch_regs_syscall_arg(const struct arch_regs *r, unsigned i);
+void arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v);
 void arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value);
 vaddr_t arch_regs_pc(const struct arch_regs *r);
+
+/* Make the thread issue its system call again when it next runs. */
+void arch_regs_restart_syscall(struct arch_regs *r);
+
+/*
+ * Let a pending interrupt in for a moment (a preemption point inside a long
+ * operation). The kernel-mode interrupt handler only notes what happened
+ * (clock_tick); nothing else in the kernel changes.
+ */
+void arch_preempt_window(void);
 
 /*
  * Make `t` the thread that runs when the kernel next returns to user space:

@@ -4,7 +4,10 @@
 
 #include <kernel/compiler.h>
 
-/* Called by the arch timer interrupt, once per tick. */
+/*
+ * Called by the arch timer interrupt, once per tick, in user or kernel mode:
+ * counts the tick and asks the scheduler to rotate at the next exit.
+ */
 void clock_tick(void);
 
 uint64_t clock_ticks(void);

@@ -42,6 +42,9 @@ bool memmap_init(struct memmap *mm, const struct boot_desc *bd);
  */
 paddr_t memmap_take_page(struct memmap *mm);
 
+/* Take n contiguous pages from the lowest free range that has them, or 0. */
+paddr_t memmap_take_pages(struct memmap *mm, unsigned long n);
+
 /* End boot-time allocation; later memmap_take_page calls return 0. */
 void memmap_seal(struct memmap *mm);
 
@@ -54,5 +57,6 @@ void memmap_print(const struct memmap *mm);
 /* The kernel's one memory map, and its boot allocator (zeroed pages). */
 extern struct memmap kernel_memmap;
 paddr_t bootmem_alloc_page(void);
+paddr_t bootmem_alloc_pages(unsigned long n);
 
 #endif

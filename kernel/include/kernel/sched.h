@@ -13,8 +13,14 @@ extern struct thread *sched_current;
 /* Pick the next runnable thread after the current one and activate it. */
 void sched_next(void);
 
-/* Timer tick: rotate to the next thread when the time slice is over. */
-void sched_tick(void);
+/* Set by the timer; the time slice is over at the next exit to user mode. */
+extern volatile bool sched_preempt_requested;
+
+/*
+ * A preemption point inside a long kernel operation: let a pending interrupt
+ * in, and say whether the operation should stop here (and be restarted).
+ */
+bool sched_preempt_point(void);
 
 /*
  * Leave the kernel into some runnable thread, halting the CPU in between

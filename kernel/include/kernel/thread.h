@@ -10,6 +10,7 @@
 #define KERNEL_THREAD_H
 
 #include <kernel/arch.h>
+#include <kernel/cap.h>
 #include <kernel/config.h>
 #include <tally/syscall.h>
 #include <tally/fault.h>
@@ -28,6 +29,9 @@ struct thread {
 	struct thread_fault fault;      /* why it stopped, when FAULTED */
 	unsigned index;                 /* position in the boot table */
 	char name[TALLY_THREAD_NAME_MAX];
+	struct cte cspace_root;         /* a copy of its root CNode capability */
+	struct tally_error_detail error;/* why its last call failed */
+	uint64_t preemptions;           /* how often its long calls were preempted */
 };
 
 extern struct thread boot_threads[CONFIG_BOOT_THREADS];

@@ -13,7 +13,9 @@ struct arch_regs {
 	uint64_t error;      /* results */
 	uint64_t value;
 	uint64_t pc;
+	uint64_t extra[2];   /* syscall arguments 6 and 7 */
 	uint64_t entry, stack;
+	uint64_t restarts;   /* times the call was set to be issued again */
 };
 
 struct arch_vspace {

@@ -1,0 +1,109 @@
+/*
+ * Tally public ABI: capabilities, kernel object types, and the invocations
+ * of CNodes and Untypeds.
+ *
+ * A capability names a kernel object and carries rights (and, for endpoints
+ * and notifications, a badge). Capabilities live in CNodes, tables of 2^radix
+ * 64-byte slots. A thread addresses a slot with a capability address (cptr)
+ * resolved from its CNode root, most significant bits first: each CNode on
+ * the way consumes its guard (which must match) and then `radix` bits of
+ * index. Slot 0 of every CNode is reserved for the kernel and always reads as
+ * empty. See docs/capabilities.md.
+ */
+#ifndef TALLY_CAP_H
+#define TALLY_CAP_H
+
+enum tally_obj_type {
+	TALLY_OBJ_NULL = 0,          /* an empty slot */
+	TALLY_OBJ_UNTYPED,           /* 2^size_bits bytes of memory to retype */
+	TALLY_OBJ_CNODE,             /* 2^size_bits slots */
+	TALLY_OBJ_THREAD,
+	TALLY_OBJ_ENDPOINT,
+	TALLY_OBJ_NOTIFICATION,
+	TALLY_OBJ_REPLY,
+	TALLY_OBJ_SCHED_CONTEXT,
+	TALLY_OBJ_FRAME_4K,
+	TALLY_OBJ_FRAME_2M,
+	TALLY_OBJ_PML4,              /* page-table levels, top to bottom */
+	TALLY_OBJ_PDPT,
+	TALLY_OBJ_PD,
+	TALLY_OBJ_PT,
+	TALLY_OBJ_IRQ_CONTROL,       /* boot only: the right to claim IRQs */
+	TALLY_OBJ_IOPORT_CONTROL,    /* boot only: the right to claim I/O ports */
+	TALLY_OBJ_ZOMBIE,            /* an object being destroyed (kernel only) */
+	TALLY_OBJ_COUNT
+};
+
+/* Rights of a capability. Copies and mints can only keep or drop them. */
+#define TALLY_RIGHT_READ  0x1ul
+#define TALLY_RIGHT_WRITE 0x2ul
+#define TALLY_RIGHT_GRANT 0x4ul   /* may transfer capabilities through it */
+#define TALLY_RIGHT_EXEC  0x8ul   /* frames: may be mapped executable */
+#define TALLY_RIGHTS_ALL  0xful
+
+/* Object sizes, as log2 of bytes, of the fixed-size types. */
+#define TALLY_CNODE_SLOT_BITS     6     /* a CNode of radix r is 2^(r+6) bytes */
+#define TALLY_CNODE_RADIX_MIN     2
+#define TALLY_CNODE_RADIX_MAX     16
+#define TALLY_UNTYPED_BITS_MIN    12
+#define TALLY_UNTYPED_BITS_MAX    47
+
+/* Most objects one retype call creates. */
+#define TALLY_RETYPE_MAX_COUNT    256
+
+/*
+ * Invocation labels, for TALLY_SYS_INVOKE. Arguments travel in the message
+ * registers MR0..MR5 (see <tally/syscall.h>). A slot argument is a pair:
+ * cptr and depth (bits to resolve, 1..64) from the caller's CNode root.
+ */
+enum tally_invocation {
+	/* On an Untyped: make `count` objects into consecutive empty slots.
+	 * MR0 type, MR1 size_bits (Untyped, CNode; else 0), MR2 destination
+	 * CNode cptr (depth 64), MR3 first slot index, MR4 count. */
+	TALLY_UNTYPED_RETYPE = 1,
+
+	/* On a CNode (the destination): MR0 destination index, MR1 source
+	 * cptr, MR2 source depth, MR3 rights mask. COPY keeps the badge; MINT
+	 * also sets MR4 as badge (endpoints and notifications only). */
+	TALLY_CNODE_COPY,
+	TALLY_CNODE_MINT,
+	/* On a CNode (the destination): MR0 destination index, MR1 source
+	 * cptr, MR2 source depth. The capability keeps its place in the
+	 * derivation tree. */
+	TALLY_CNODE_MOVE,
+	/* On a CNode: MR0 index. Deletes the capability and everything derived
+	 * from it; the last capability to an object destroys the object. */
+	TALLY_CNODE_DELETE,
+	/* On a CNode: MR0 index. Deletes everything derived from the
+	 * capability, which stays. */
+	TALLY_CNODE_REVOKE,
+	/* On a CNode: MR0 index. Results: MR0 type, MR1 rights, MR2 badge
+	 * (or size_bits), MR3 object address (physical), MR4 flags
+	 * (TALLY_INSPECT_*), MR5 untyped bytes free. */
+	TALLY_CNODE_INSPECT,
+	TALLY_INVOCATION_COUNT
+};
+
+/* Flags reported by TALLY_CNODE_INSPECT. */
+#define TALLY_INSPECT_ORIGINAL    0x1ul  /* made by retype or at boot */
+#define TALLY_INSPECT_HAS_CHILDREN 0x2ul /* something is derived from it */
+#define TALLY_INSPECT_DEVICE      0x4ul  /* device memory (untyped, frame) */
+
+/*
+ * Boot capabilities: the root task's CNode root has radix
+ * TALLY_ROOT_CNODE_RADIX and a guard that makes it consume all 64 bits, so
+ * cptr n names slot n. The fixed slots are below; untypeds follow from
+ * bootinfo->untyped_first (see <tally/bootinfo.h>).
+ */
+#define TALLY_ROOT_CNODE_RADIX    12
+enum tally_boot_slot {
+	TALLY_SLOT_NULL = 0,
+	TALLY_SLOT_ROOT_CNODE,       /* the root task's own CNode */
+	TALLY_SLOT_ROOT_VSPACE,      /* its address space (PML4) */
+	TALLY_SLOT_ROOT_THREAD,      /* its thread */
+	TALLY_SLOT_IRQ_CONTROL,
+	TALLY_SLOT_IOPORT_CONTROL,
+	TALLY_SLOT_FIRST_FREE_FIXED, /* untypeds start here */
+};
+
+#endif

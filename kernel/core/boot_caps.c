@@ -1,0 +1,116 @@
+/*
+ * The root task's boot capabilities (see boot_caps.h). All of them are roots
+ * of the derivation tree: they come from nothing the root task could revoke.
+ */
+#include <kernel/boot_caps.h>
+#include <kernel/arch.h>
+#include <kernel/kprintf.h>
+#include <kernel/memmap.h>
+#include <kernel/object.h>
+#include <kernel/panic.h>
+
+#define ROOT_SLOTS (1ul << TALLY_ROOT_CNODE_RADIX)
+
+static struct cte *root_slots;
+static unsigned long untyped_next = TALLY_SLOT_FIRST_FREE_FIXED;
+static struct tally_untyped_desc untyped_desc[TALLY_BOOTINFO_UNTYPEDS];
+static unsigned long untyped_count;
+
+void
+boot_caps_create(struct thread *root)
+{
+	unsigned long pages = (ROOT_SLOTS << TALLY_CNODE_SLOT_BITS) / PAGE_SIZE;
+	paddr_t pa = bootmem_alloc_pages(pages);
+	struct cap cn;
+
+	if (!pa)
+		panic("boot: no memory for the root CNode (%lu pages)", pages);
+	root_slots = arch_phys_to_virt(pa);
+	/* the guard takes the bits above the index, so cptr n is slot n */
+	cn = cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, CAP_ORIGINAL, TALLY_ROOT_CNODE_RADIX,
+		      64 - TALLY_ROOT_CNODE_RADIX, root_slots, 0, 0);
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_CNODE], cn);
+	cdt_insert(&root_slots[TALLY_SLOT_ROOT_CNODE], &root->cspace_root,
+		   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, 0, TALLY_ROOT_CNODE_RADIX,
+			    64 - TALLY_ROOT_CNODE_RADIX, root_slots, 0, 0));
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_VSPACE],
+		   object_original_cap(TALLY_OBJ_PML4, 0, arch_phys_to_virt(arch_vspace_root(&root->vspace)), false));
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_THREAD],
+		   object_original_cap(TALLY_OBJ_THREAD, 0, root, false));
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_IRQ_CONTROL],
+		   cap_make(TALLY_OBJ_IRQ_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0, 0));
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_IOPORT_CONTROL],
+		   cap_make(TALLY_OBJ_IOPORT_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0,
+			    0));
+}
+
+/* The largest naturally aligned power-of-two block at base, within end. */
+static unsigned
+untyped_block_bits(uint64_t base, uint64_t end)
+{
+	unsigned bits = TALLY_UNTYPED_BITS_MAX;
+
+	while (bits > TALLY_UNTYPED_BITS_MIN &&
+	       ((base & ((1ul << bits) - 1)) || end - base < (1ul << bits)))
+		bits--;
+	return bits;
+}
+
+/* Cover [base, end) with Untyped capabilities; return the bytes covered. */
+static uint64_t
+boot_untyped_range(uint64_t base, uint64_t end, bool device)
+{
+	uint64_t covered = 0;
+
+	base = ALIGN_UP(base, PAGE_SIZE);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	while (base < end) {
+		unsigned bits = untyped_block_bits(base, end);
+
+		if (untyped_count == TALLY_BOOTINFO_UNTYPEDS || untyped_next == ROOT_SLOTS) {
+			kprintf("boot: out of untyped slots; %#lx..%#lx not handed out\n", base, end);
+			break;
+		}
+		cdt_insert(NULL, &root_slots[untyped_next++],
+			   object_original_cap(TALLY_OBJ_UNTYPED, bits, arch_phys_to_virt(base),
+					       device));
+		untyped_desc[untyped_count++] = (struct tally_untyped_desc){
+			.paddr = base, .size_bits = (unsigned char)bits, .device = device };
+		covered += 1ul << bits;
+		base += 1ul << bits;
+	}
+	return covered;
+}
+
+void
+boot_caps_untypeds(void)
+{
+	struct tally_mem_region dev[8];
+	uint64_t ram = 0;
+	unsigned i, n;
+
+	for (i = 0; i < kernel_memmap.free_count; i++)
+		ram += boot_untyped_range(kernel_memmap.free[i].base,
+					  kernel_memmap.free[i].base + kernel_memmap.free[i].size,
+					  false);
+	if (ram != kernel_memmap.acct.free)
+		panic("boot: untypeds cover %lu bytes of %lu free", ram, kernel_memmap.acct.free);
+	n = arch_device_memory(dev, ARRAY_SIZE(dev));
+	for (i = 0; i < n; i++)
+		boot_untyped_range(dev[i].base, dev[i].base + dev[i].size, true);
+	kprintf("boot: %lu untypeds in root slots %u..%lu (%lu bytes of RAM)\n", untyped_count,
+		TALLY_SLOT_FIRST_FREE_FIXED, untyped_next - 1, ram);
+}
+
+void
+boot_caps_publish(struct tally_bootinfo *bi)
+{
+	unsigned long i;
+
+	bi->root_cnode_radix = TALLY_ROOT_CNODE_RADIX;
+	bi->untyped_first = TALLY_SLOT_FIRST_FREE_FIXED;
+	bi->untyped_count = untyped_count;
+	bi->first_free_slot = untyped_next;
+	for (i = 0; i < untyped_count; i++)
+		bi->untyped[i] = untyped_desc[i];
+}

@@ -1,0 +1,220 @@
+/*
+ * CNodes: tables of 2^radix capability slots. Address resolution (a thread's
+ * CSpace lookup) and the CNode invocations: copy, mint, move, delete, revoke
+ * and inspect. Slot 0 of every CNode is the kernel's (it holds the zombie
+ * while the CNode is being destroyed, see cap.c) and is never addressable.
+ */
+#include <kernel/invoke.h>
+#include <kernel/arch.h>
+
+static uint64_t
+low_mask(unsigned bits)
+{
+	return bits >= 64 ? ~0ul : (1ul << bits) - 1;
+}
+
+static struct cte *
+lookup_fail(struct tally_error_detail *d, enum tally_lookup_failure why, unsigned bits)
+{
+	d->lookup = why;
+	d->bits_left = bits;
+	return NULL;
+}
+
+struct cte *
+cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth, struct tally_error_detail *d)
+{
+	const struct cte *node = &t->cspace_root;
+	unsigned bits = depth;
+
+	if (cap_type(&node->cap) != TALLY_OBJ_CNODE)
+		return lookup_fail(d, TALLY_LOOKUP_NO_ROOT, bits);
+	if (depth < 1 || depth > 64)
+		return lookup_fail(d, TALLY_LOOKUP_BAD_DEPTH, bits);
+	for (;;) {
+		unsigned g = cap_guard_bits(&node->cap), r = cap_size_bits(&node->cap);
+		struct cte *slot;
+		uint64_t index;
+
+		if (g + r > bits)
+			return lookup_fail(d, TALLY_LOOKUP_DEPTH_MISMATCH, bits);
+		if (g && ((cptr >> (bits - g)) & low_mask(g)) != cap_word2(&node->cap))
+			return lookup_fail(d, TALLY_LOOKUP_GUARD_MISMATCH, bits);
+		bits -= g + r;
+		index = (cptr >> bits) & low_mask(r);
+		if (index == 0)
+			return lookup_fail(d, TALLY_LOOKUP_RESERVED_SLOT, bits);
+		slot = (struct cte *)cap_object(&node->cap) + index;
+		if (bits == 0)
+			return slot;
+		if (cap_type(&slot->cap) != TALLY_OBJ_CNODE)
+			return lookup_fail(d, TALLY_LOOKUP_DEPTH_MISMATCH, bits);
+		node = slot;
+	}
+}
+
+/* The slot `index` of the invoked CNode, which must be a usable slot. */
+static struct cte *
+cnode_slot(struct invocation *inv, uint64_t index, long *err)
+{
+	unsigned radix = cap_size_bits(&inv->slot->cap);
+
+	if (index == 0 || index >= (1ul << radix)) {
+		*err = invoke_fail(inv, TALLY_ERR_RANGE, 1, index, 1ul << radix);
+		return NULL;
+	}
+	return (struct cte *)cap_object(&inv->slot->cap) + index;
+}
+
+/* Look up the source capability: MR1 cptr, MR2 depth, in the caller's CSpace. */
+static struct cte *
+cnode_source(struct invocation *inv, long *err)
+{
+	struct tally_error_detail d = { 0 };
+	struct cte *src;
+
+	src = cspace_lookup(inv->caller, inv->mr[1], (unsigned)MIN(inv->mr[2], 65ul), &d);
+	if (src && cte_empty(src)) {
+		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
+		src = NULL;
+	}
+	if (!src) {
+		*err = invoke_fail(inv, TALLY_ERR_LOOKUP_FAILED, 2, inv->mr[1], 0);
+		inv->caller->error.lookup = d.lookup;
+		inv->caller->error.bits_left = d.bits_left;
+	}
+	return src;
+}
+
+/* The capability a copy (badge == NULL) or mint of src would put down. */
+static long
+cnode_derive(struct invocation *inv, const struct cap *src, const uint64_t *badge,
+	     struct cap *out)
+{
+	enum tally_obj_type type = cap_type(src);
+	unsigned rights = cap_rights(src) & (unsigned)inv->mr[3];
+
+	if (!cap_copyable(src))
+		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 2, type, 0);
+	*out = cap_make(type, rights, src->w[0] & CAP_DEVICE, cap_size_bits(src),
+			cap_guard_bits(src), cap_object(src), cap_word2(src), 0);
+	if (!badge)
+		return TALLY_OK;
+	if (type == TALLY_OBJ_CNODE) {
+		unsigned guard_bits = *badge & 0x3f;
+		uint64_t guard = *badge >> 6;
+
+		if (guard_bits + cap_size_bits(src) > 64 || (guard & ~low_mask(guard_bits)))
+			return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 5, *badge, 0);
+		*out = cap_make(type, rights, 0, cap_size_bits(src), guard_bits, cap_object(src),
+				guard, 0);
+		return TALLY_OK;
+	}
+	if (type != TALLY_OBJ_ENDPOINT && type != TALLY_OBJ_NOTIFICATION)
+		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 2, type, 0);
+	if (cap_word2(src) || !*badge)
+		return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 5, *badge, cap_word2(src));
+	cap_set_word2(out, *badge);
+	return TALLY_OK;
+}
+
+/* COPY, MINT: MR0 dest index, MR1 source cptr, MR2 source depth, MR3 rights, MR4 badge. */
+static long
+cnode_copy(struct invocation *inv, bool mint)
+{
+	struct cte *dst, *src;
+	struct cap cap;
+	long err = TALLY_OK;
+
+	if (!(dst = cnode_slot(inv, inv->mr[0], &err)))
+		return err;
+	if (!cte_empty(dst))
+		return invoke_fail(inv, TALLY_ERR_SLOT_OCCUPIED, 1, inv->mr[0], 0);
+	if (!(src = cnode_source(inv, &err)))
+		return err;
+	err = cnode_derive(inv, &src->cap, mint ? &inv->mr[4] : NULL, &cap);
+	if (err)
+		return err;
+	cdt_insert(src, dst, cap);
+	return TALLY_OK;
+}
+
+/* MOVE: MR0 dest index, MR1 source cptr, MR2 source depth. */
+static long
+cnode_move(struct invocation *inv)
+{
+	struct cte *dst, *src;
+	long err = TALLY_OK;
+
+	if (!(dst = cnode_slot(inv, inv->mr[0], &err)))
+		return err;
+	if (!cte_empty(dst))
+		return invoke_fail(inv, TALLY_ERR_SLOT_OCCUPIED, 1, inv->mr[0], 0);
+	if (!(src = cnode_source(inv, &err)))
+		return err;
+	cdt_move(src, dst);
+	return TALLY_OK;
+}
+
+static long
+cnode_inspect(struct invocation *inv)
+{
+	struct cte *s;
+	long err = TALLY_OK;
+	const struct cap *c;
+	uint64_t flags;
+
+	if (!(s = cnode_slot(inv, inv->mr[0], &err)))
+		return err;
+	c = &s->cap;
+	flags = (cap_is_original(c) ? TALLY_INSPECT_ORIGINAL : 0) |
+		(s->first_child ? TALLY_INSPECT_HAS_CHILDREN : 0) |
+		(cap_is_device(c) ? TALLY_INSPECT_DEVICE : 0);
+	inv->mr[0] = cap_type(c);
+	inv->mr[1] = cap_rights(c);
+	inv->mr[2] = cap_type(c) == TALLY_OBJ_UNTYPED || cap_type(c) == TALLY_OBJ_CNODE ?
+			     cap_size_bits(c) : cap_word2(c);
+	inv->mr[3] = cap_object(c) ? arch_kva_to_phys(cap_object(c)) : 0;
+	inv->mr[4] = flags;
+	inv->mr[5] = cap_type(c) == TALLY_OBJ_UNTYPED ?
+			     (1ul << cap_size_bits(c)) - (s->first_child ? cap_word2(c) : 0) : 0;
+	return TALLY_OK;
+}
+
+static long
+cnode_delete_or_revoke(struct invocation *inv, bool delete)
+{
+	struct cte *s;
+	long err = TALLY_OK;
+	enum cap_progress p;
+
+	if (!(s = cnode_slot(inv, inv->mr[0], &err)))
+		return err;
+	p = delete ? cap_delete(s) : cap_revoke(s);
+	return p == CAP_PREEMPTED ? INVOKE_PREEMPTED : TALLY_OK;
+}
+
+long
+cnode_invoke(struct invocation *inv)
+{
+	unsigned need = inv->label == TALLY_CNODE_INSPECT ? TALLY_RIGHT_READ : TALLY_RIGHT_WRITE;
+
+	if (!(cap_rights(&inv->slot->cap) & need))
+		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 0, need, 0);
+	switch (inv->label) {
+	case TALLY_CNODE_COPY:
+		return cnode_copy(inv, false);
+	case TALLY_CNODE_MINT:
+		return cnode_copy(inv, true);
+	case TALLY_CNODE_MOVE:
+		return cnode_move(inv);
+	case TALLY_CNODE_DELETE:
+		return cnode_delete_or_revoke(inv, true);
+	case TALLY_CNODE_REVOKE:
+		return cnode_delete_or_revoke(inv, false);
+	case TALLY_CNODE_INSPECT:
+		return cnode_inspect(inv);
+	default:
+		return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 0, inv->label, 0);
+	}
+}

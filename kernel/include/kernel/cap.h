@@ -1,0 +1,175 @@
+/*
+ * Capabilities, capability slots and the derivation tree.
+ *
+ * A slot (struct cte, "capability table entry") is 64 bytes: the capability
+ * (four words, whose bit layout is declared only here, with accessors) and
+ * its links in the derivation tree. Every copy or mint is a child of its
+ * source; every object made by retype is a child of its Untyped; boot
+ * capabilities are roots.
+ *
+ * The tree is kept as first-child / next-sibling lists. Only a first child
+ * points back to its parent (its `prev`, tagged with bit 0); later siblings
+ * point to their previous sibling. So inserting, unlinking a leaf and moving a
+ * slot are all O(1), with no per-child parent pointer to rewrite.
+ *
+ * Deleting a capability deletes what was derived from it first (a copy's
+ * authority depends on its source). The capability made by retype or at
+ * boot is the object's "original"; copies descend from it, so the original
+ * with no children left is the last capability to its object, and deleting it
+ * destroys the object.
+ */
+#ifndef KERNEL_CAP_H
+#define KERNEL_CAP_H
+
+#include <kernel/compiler.h>
+#include <tally/cap.h>
+#include <tally/error.h>
+
+/*
+ * Word 0: type (bits 0-7), rights (8-11), original (12), device (13),
+ *         size_bits (16-23: Untyped bytes, CNode radix), guard_bits (24-31).
+ * Word 1: the object's kernel address (NULL for IRQ and I/O control).
+ * Word 2: badge (endpoint, notification), guard (CNode), watermark (Untyped,
+ *         bytes used from the start), slots left to clear (zombie).
+ * Word 3: clean_to (Untyped: bytes known to be zero up to here), next zombie.
+ */
+struct cap {
+	uint64_t w[4];
+};
+
+struct cte {
+	struct cap cap;
+	struct cte *prev;         /* previous sibling, or parent | 1, or NULL (root) */
+	struct cte *next;         /* next sibling */
+	struct cte *first_child;
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct cte) == 1ul << TALLY_CNODE_SLOT_BITS, "64-byte slots");
+
+#define CAP_ORIGINAL (1ul << 12)
+#define CAP_DEVICE   (1ul << 13)
+
+static inline enum tally_obj_type
+cap_type(const struct cap *c)
+{
+	return (enum tally_obj_type)(c->w[0] & 0xff);
+}
+
+static inline unsigned
+cap_rights(const struct cap *c)
+{
+	return (unsigned)((c->w[0] >> 8) & TALLY_RIGHTS_ALL);
+}
+
+static inline bool
+cap_is_original(const struct cap *c)
+{
+	return c->w[0] & CAP_ORIGINAL;
+}
+
+static inline bool
+cap_is_device(const struct cap *c)
+{
+	return c->w[0] & CAP_DEVICE;
+}
+
+static inline unsigned
+cap_size_bits(const struct cap *c)
+{
+	return (unsigned)((c->w[0] >> 16) & 0xff);
+}
+
+static inline unsigned
+cap_guard_bits(const struct cap *c)
+{
+	return (unsigned)((c->w[0] >> 24) & 0xff);
+}
+
+static inline void *
+cap_object(const struct cap *c)
+{
+	return (void *)(uintptr_t)c->w[1];
+}
+
+/* Badge, CNode guard, Untyped watermark or zombie progress: one word. */
+static inline uint64_t
+cap_word2(const struct cap *c)
+{
+	return c->w[2];
+}
+
+static inline uint64_t
+cap_word3(const struct cap *c)
+{
+	return c->w[3];
+}
+
+/* Build a capability; flags are CAP_ORIGINAL and CAP_DEVICE. */
+static inline struct cap
+cap_make(enum tally_obj_type type, unsigned rights, uint64_t flags, unsigned size_bits,
+	 unsigned guard_bits, void *object, uint64_t word2, uint64_t word3)
+{
+	struct cap c;
+
+	c.w[0] = (uint64_t)type | ((uint64_t)(rights & TALLY_RIGHTS_ALL) << 8) | flags |
+		 ((uint64_t)size_bits << 16) | ((uint64_t)guard_bits << 24);
+	c.w[1] = (uint64_t)(uintptr_t)object;
+	c.w[2] = word2;
+	c.w[3] = word3;
+	return c;
+}
+
+static inline void
+cap_set_word2(struct cap *c, uint64_t v)
+{
+	c->w[2] = v;
+}
+
+static inline void
+cap_set_word3(struct cap *c, uint64_t v)
+{
+	c->w[3] = v;
+}
+
+static inline bool
+cte_empty(const struct cte *s)
+{
+	return cap_type(&s->cap) == TALLY_OBJ_NULL;
+}
+
+/* ---- derivation tree (cap.c) ---- */
+
+/* The parent of s, or NULL for a root. O(number of earlier siblings). */
+struct cte *cdt_parent(const struct cte *s);
+
+/* Put `cap` into empty slot `dst` as the newest child of `parent` (or as a
+ * root when parent is NULL). */
+void cdt_insert(struct cte *parent, struct cte *dst, struct cap cap);
+
+/* Move the capability and its place in the tree from src to empty dst. */
+void cdt_move(struct cte *src, struct cte *dst);
+
+/* ---- delete and revoke (cap.c) ---- */
+
+enum cap_progress {
+	CAP_DONE,       /* finished */
+	CAP_PREEMPTED,  /* stopped at a preemption point; the call is restarted */
+};
+
+/* Delete everything derived from s (s stays), then finish pending destruction. */
+enum cap_progress cap_revoke(struct cte *s);
+
+/* Delete s and everything derived from it (an empty s is fine). */
+enum cap_progress cap_delete(struct cte *s);
+
+/* True while destroyed objects still wait for their slots to be cleared. */
+bool cap_zombies_pending(void);
+
+/* May `c` be copied (untyped, zombie and control capabilities may not)? */
+bool cap_copyable(const struct cap *c);
+
+/* Do a and b name the same object? */
+bool cap_same_object(const struct cap *a, const struct cap *b);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Capability invocation: TALLY_SYS_INVOKE names a capability and a label;
+ * the object's own file decodes the message registers, then performs.
+ */
+#ifndef KERNEL_INVOKE_H
+#define KERNEL_INVOKE_H
+
+#include <kernel/cap.h>
+#include <kernel/thread.h>
+
+#define INVOKE_MRS 6
+
+struct invocation {
+	struct thread *caller;
+	struct cte *slot;          /* the invoked capability */
+	uint64_t label;
+	uint64_t mr[INVOKE_MRS];   /* arguments in, results out */
+};
+
+/* Returned by an invocation that stopped at a preemption point. */
+#define INVOKE_PREEMPTED (-1l)
+
+/*
+ * Record why the call failed in the caller's error record and return err.
+ * `argument` is 0 for the invoked capability, n for MR(n-1).
+ */
+long invoke_fail(struct invocation *inv, enum tally_error err, unsigned argument,
+		 uint64_t value, uint64_t limit);
+
+/*
+ * Resolve (cptr, depth) in t's CSpace. Returns the slot, or NULL with the
+ * failure kind and the bits left in *detail. An empty slot is returned, not
+ * an error: callers decide whether they need it full or empty.
+ */
+struct cte *cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth,
+			  struct tally_error_detail *detail);
+
+/* Per object type; each returns enum tally_error or INVOKE_PREEMPTED. */
+long cnode_invoke(struct invocation *inv);
+long untyped_invoke(struct invocation *inv);
+
+#endif
