@@ -44,7 +44,7 @@ enum tally_obj_type {
 /* Object sizes, as log2 of bytes, of the fixed-size types. */
 #define TALLY_CNODE_SLOT_BITS     6     /* a CNode of radix r is 2^(r+6) bytes */
 #define TALLY_CNODE_RADIX_MIN     2
-#define TALLY_CNODE_RADIX_MAX     16
+#define TALLY_CNODE_RADIX_MAX     18
 #define TALLY_UNTYPED_BITS_MIN    12
 #define TALLY_UNTYPED_BITS_MAX    47
 
@@ -82,6 +82,17 @@ enum tally_invocation {
 	 * (TALLY_INSPECT_*), MR5 untyped bytes free. */
 	TALLY_CNODE_INSPECT,
 	TALLY_INVOCATION_COUNT
+};
+
+/*
+ * What TALLY_SYS_DEBUG_CHECK reports after checking every capability
+ * invariant (a broken invariant is a kernel panic, not a result).
+ */
+struct tally_cap_stats {
+	unsigned long caps;           /* capabilities in existence */
+	unsigned long untyped_bytes;  /* bytes of the boot Untypeds */
+	unsigned long untyped_free;   /* of those, bytes in no live object */
+	unsigned long zombies;        /* objects still being destroyed */
 };
 
 /* Flags reported by TALLY_CNODE_INSPECT. */

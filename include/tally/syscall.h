@@ -28,6 +28,7 @@ enum tally_syscall {
 	TALLY_SYS_DEBUG_SHUTDOWN,    /* (status): end the machine (debug-exit) */
 	TALLY_SYS_INVOKE,            /* (cptr, label, MR0..MR5): invoke a capability */
 	TALLY_SYS_ERROR_DETAIL,      /* (struct tally_error_detail *out) */
+	TALLY_SYS_DEBUG_CHECK,       /* (struct tally_cap_stats *out): check invariants */
 	TALLY_SYS_COUNT
 };
 

@@ -17,6 +17,8 @@
  * its own zombie, cycles of CNodes holding each other need no special case.
  */
 #include <kernel/cap.h>
+#include <kernel/cap_check.h>
+#include <kernel/panic.h>
 #include <kernel/object.h>
 #include <kernel/sched.h>
 #include <string.h>
@@ -25,6 +27,27 @@
 #define DRAIN_SCAN_BATCH 512  /* empty slots scanned between preemption checks */
 
 static struct cte *zombie_head;   /* newest zombie; linked by word 3 / reserved */
+
+/*
+ * Roots of the derivation tree (boot capabilities), so the checker can find
+ * every tree. Few and made only at boot; a moved root updates its entry.
+ */
+struct cte *cdt_roots[CDT_ROOTS_MAX];
+
+static void
+cdt_root_replace(struct cte *old, struct cte *new)
+{
+	unsigned i;
+
+	for (i = 0; i < CDT_ROOTS_MAX; i++) {
+		if (cdt_roots[i] == old) {
+			cdt_roots[i] = new;
+			return;
+		}
+	}
+	assert(!old);   /* only a new root may find no entry, and then no room */
+	panic("cdt: more than %u root capabilities", CDT_ROOTS_MAX);
+}
 
 static bool
 cte_first_child(const struct cte *s)
@@ -60,6 +83,7 @@ cdt_insert(struct cte *parent, struct cte *dst, struct cap cap)
 	dst->reserved = 0;
 	if (!parent) {
 		dst->prev = dst->next = NULL;
+		cdt_root_replace(NULL, dst);
 		return;
 	}
 	dst->next = parent->first_child;
@@ -81,6 +105,8 @@ cdt_move(struct cte *src, struct cte *dst)
 		src->next->prev = dst;
 	if (src->first_child)
 		src->first_child->prev = cte_tag_parent(dst);
+	if (!src->prev)
+		cdt_root_replace(src, dst);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -94,6 +120,8 @@ cdt_unlink_leaf(struct cte *s)
 		s->prev->next = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	if (!s->prev)
+		cdt_root_replace(s, NULL);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -6,6 +6,8 @@
 #include <kernel/syscall.h>
 #include <kernel/arch.h>
 #include <kernel/invoke.h>
+#include <kernel/cap_check.h>
+#include <kernel/panic.h>
 #include <kernel/clock.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
@@ -109,6 +111,33 @@ sys_invoke(struct thread *t)
 	}
 }
 
+static bool
+slot_is_thread_root(const struct cte *s)
+{
+	unsigned i;
+
+	for (i = 0; i < boot_thread_count; i++)
+		if (s == &boot_threads[i].cspace_root)
+			return true;
+	return false;
+}
+
+/* Check every capability invariant; a failure is a kernel bug, so it panics. */
+static enum tally_error
+sys_debug_check(uaddr_t out)
+{
+	struct cap_check_stats st;
+	struct tally_cap_stats user;
+	const char *why = cap_check(slot_is_thread_root, &st);
+
+	if (why)
+		panic("capability invariant broken: %s", why);
+	user = (struct tally_cap_stats){ st.caps, st.untyped_bytes, st.untyped_free, st.zombies };
+	if (!arch_copy_to_user(out, &user, sizeof(user)))
+		return TALLY_ERR_BAD_ADDRESS;
+	return TALLY_OK;
+}
+
 static enum tally_error
 sys_error_detail(struct thread *t, uaddr_t out)
 {
@@ -181,6 +210,9 @@ syscall_dispatch(struct thread *t)
 		break;
 	case TALLY_SYS_ERROR_DETAIL:
 		syscall_return(t, sys_error_detail(t, a0), 0);
+		break;
+	case TALLY_SYS_DEBUG_CHECK:
+		syscall_return(t, sys_debug_check(a0), 0);
 		break;
 	default:
 		thread_fault(t, TALLY_FAULT_BAD_SYSCALL, 0, arch_regs_pc(r), nr);

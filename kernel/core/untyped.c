@@ -90,7 +90,7 @@ retype_decode(struct invocation *inv, struct retype *rt)
 	room = rt->obj_bits > ubits || rt->start > (1ul << ubits) ? 0 : (1ul << ubits) - rt->start;
 	need = rt->count << rt->obj_bits;
 	if (rt->obj_bits > ubits || need > room)
-		return invoke_fail(inv, TALLY_ERR_NO_MEMORY, 1, need,
+		return invoke_fail(inv, TALLY_ERR_NO_MEMORY, 0, need,
 				   (1ul << ubits) - MIN(untyped_watermark(inv->slot), 1ul << ubits));
 	return TALLY_OK;
 }
