@@ -3,13 +3,27 @@
  * user program link this one copy. On the host, libc provides the same API.
  */
 #include <string.h>
+#include <stdint.h>
 
+/*
+ * memcpy and memset move a word at a time once the destination is aligned:
+ * kernel objects are zeroed on retype, so this is on the path of every
+ * retype (a byte loop costs eight times the instructions).
+ */
 void *
 memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
+		while (n && ((uintptr_t)d & 7)) {
+			*d++ = *s++;
+			n--;
+		}
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -32,7 +46,14 @@ void *
 memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	uint64_t word = 0x0101010101010101ul * (unsigned char)c;
 
+	while (n && ((uintptr_t)d & 7)) {
+		*d++ = (unsigned char)c;
+		n--;
+	}
+	for (; n >= 8; n -= 8, d += 8)
+		*(uint64_t *)(void *)d = word;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;

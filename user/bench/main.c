@@ -10,6 +10,7 @@
  * per figure:
  *   BENCH <name> <unit> median=<n> min=<n> max=<n> iters=<n>
  */
+#include <libtally/cap.h>
 #include <libtally/start.h>
 #include <libtally/stdio.h>
 #include <libtally/syscall.h>
@@ -53,27 +54,40 @@ stats_of(unsigned long *v, unsigned long n)
 	return (struct stats){ v[n / 2], v[0], v[n - 1] };
 }
 
-/* Sample `op` BENCH_ITERS times after a warm-up; `overhead` is subtracted. */
+static void
+op_none(void)
+{
+}
+
+/*
+ * Sample `op` BENCH_ITERS times after a warm-up, with `undo` (not measured)
+ * after each; `overhead` is subtracted.
+ */
 static struct stats
-measure(void (*op)(void), unsigned long overhead)
+measure_undo(void (*op)(void), void (*undo)(void), unsigned long overhead)
 {
 	unsigned long i, t0, t1;
 
-	for (i = 0; i < BENCH_WARMUP; i++)
+	for (i = 0; i < BENCH_WARMUP; i++) {
 		op();
+		undo();
+	}
 	for (i = 0; i < BENCH_ITERS; i++) {
 		t0 = tsc();
 		op();
 		t1 = tsc();
+		undo();
 		samples[i] = t1 - t0 > overhead ? t1 - t0 - overhead : 0;
 	}
 	return stats_of(samples, BENCH_ITERS);
 }
 
-static void
-op_nothing(void)
+static struct stats
+measure(void (*op)(void), unsigned long overhead)
 {
+	return measure_undo(op, op_none, overhead);
 }
+
 
 static void
 op_null_syscall(void)
@@ -82,20 +96,110 @@ op_null_syscall(void)
 }
 
 static void
+report_n(const char *name, const char *unit, struct stats s, unsigned long iters)
+{
+	printf("BENCH %s %s median=%lu min=%lu max=%lu iters=%lu\n", name, unit, s.median,
+	       s.min, s.max, iters);
+}
+
+static void
 report(const char *name, const char *unit, struct stats s)
 {
-	printf("BENCH %s %s median=%lu min=%lu max=%lu iters=%u\n", name, unit, s.median,
-	       s.min, s.max, BENCH_ITERS);
+	report_n(name, unit, s, BENCH_ITERS);
+}
+
+/* ---- capabilities ---- */
+
+#define ROOT TALLY_SLOT_ROOT_CNODE
+
+static unsigned long bench_untyped, bench_slot, bench_ep, bench_big;
+
+static void
+bench_fail(const char *what, long err)
+{
+	printf("bench: %s failed: %s\n", what, tally_error_name(err));
+	tally_debug_shutdown(TALLY_SHUTDOWN_FAILURE);
+}
+
+/* Pick the largest RAM untyped and keep one object alive in it, so retypes
+ * below measure the ordinary path (not the reset of an empty untyped). */
+static void
+cap_setup(const struct tally_bootinfo *bi)
+{
+	unsigned long i, best = 0, next = bi->first_free_slot;
+	long err;
+
+	for (i = 0; i < bi->untyped_count; i++)
+		if (!bi->untyped[i].device && bi->untyped[i].size_bits >= bi->untyped[best].size_bits)
+			best = i;
+	bench_untyped = bi->untyped_first + best;
+	bench_ep = next++;
+	bench_slot = next++;
+	bench_big = next++;
+	err = tally_untyped_retype(bench_untyped, TALLY_OBJ_ENDPOINT, 0, ROOT, bench_ep, 1);
+	if (err)
+		bench_fail("retype", err);
+	err = tally_untyped_retype(bench_untyped, TALLY_OBJ_CNODE, 17, ROOT, bench_big, 1);
+	if (err)
+		bench_fail("retype of a 2^17-slot CNode", err);
+}
+
+static void
+op_retype_endpoint(void)
+{
+	tally_untyped_retype(bench_untyped, TALLY_OBJ_ENDPOINT, 0, ROOT, bench_slot, 1);
+}
+
+static void
+op_retype_frame4k(void)
+{
+	tally_untyped_retype(bench_untyped, TALLY_OBJ_FRAME_4K, 0, ROOT, bench_slot, 1);
+}
+
+static void
+op_cap_copy(void)
+{
+	tally_cnode_copy(ROOT, bench_slot, bench_ep, 64, TALLY_RIGHTS_ALL);
+}
+
+static void
+undo_slot(void)
+{
+	tally_cnode_delete(ROOT, bench_slot);
+}
+
+/* Revoke n copies of the endpoint; each sample is per capability. */
+static struct stats
+measure_revoke(unsigned long n, unsigned long runs, unsigned long overhead)
+{
+	unsigned long r, i, t0, t1;
+
+	for (r = 0; r < runs; r++) {
+		for (i = 1; i <= n; i++)
+			if (tally_cnode_copy(bench_big, i, bench_ep, 64, TALLY_RIGHTS_ALL))
+				bench_fail("copy", -1);
+		t0 = tsc();
+		tally_cnode_revoke(ROOT, bench_ep);
+		t1 = tsc();
+		samples[r] = (t1 - t0 - overhead) / n;
+	}
+	return stats_of(samples, runs);
 }
 
 int
 main(const struct tally_bootinfo *bi)
 {
 	const char *unit = bi->tsc_unit_insns ? "insns" : "cycles";
-	unsigned long overhead = measure(op_nothing, 0).min;
+	unsigned long overhead = measure(op_none, 0).min;
 
 	printf("bench: TSC counts %s; measuring overhead %lu subtracted\n", unit, overhead);
 	report("null_syscall", unit, measure(op_null_syscall, overhead));
+	cap_setup(bi);
+	report("retype_endpoint", unit, measure_undo(op_retype_endpoint, undo_slot, overhead));
+	report("retype_frame4k", unit, measure_undo(op_retype_frame4k, undo_slot, overhead));
+	report("cap_copy", unit, measure_undo(op_cap_copy, undo_slot, overhead));
+	report_n("revoke_per_cap_1k", unit, measure_revoke(1000, 21, overhead), 21);
+	report_n("revoke_per_cap_100k", unit, measure_revoke(100000, 3, overhead), 3);
 	tally_debug_shutdown(TALLY_SHUTDOWN_SUCCESS);
 	return 0;
 }

@@ -203,10 +203,17 @@ arch_regs_syscall_number(const struct arch_regs *r)
 static uint64_t *
 regs_arg(struct arch_regs *r, unsigned i)
 {
-	uint64_t *const args[ARCH_SYSCALL_ARGS] = { &r->rdi, &r->rsi, &r->rdx, &r->r10,
-						    &r->r8, &r->r9, &r->r12, &r->r13 };
-
-	return i < ARCH_SYSCALL_ARGS ? args[i] : NULL;
+	switch (i) {
+	case 0: return &r->rdi;
+	case 1: return &r->rsi;
+	case 2: return &r->rdx;
+	case 3: return &r->r10;
+	case 4: return &r->r8;
+	case 5: return &r->r9;
+	case 6: return &r->r12;
+	case 7: return &r->r13;
+	default: return NULL;
+	}
 }
 
 uint64_t
