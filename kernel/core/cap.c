@@ -265,7 +265,7 @@ zombie_step(struct cte *z)
 }
 
 /* Finish every zombie, newest first. */
-static enum cap_progress
+enum cap_progress
 cap_drain(void)
 {
 	while (zombie_head) {

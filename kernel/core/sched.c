@@ -5,6 +5,7 @@
  * their preemption points, and a tick seen there ends the time slice.
  */
 #include <kernel/sched.h>
+#include <kernel/cap.h>
 
 struct thread *sched_current;
 volatile bool sched_preempt_requested;
@@ -53,6 +54,10 @@ sched_run(void)
 			sched_next();
 		if (sched_current)
 			arch_return_to_user();
+		if (cap_zombies_pending()) {
+			cap_drain();
+			continue;
+		}
 		arch_idle_wait();
 	}
 }

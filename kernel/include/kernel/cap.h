@@ -166,6 +166,13 @@ enum cap_progress cap_delete(struct cte *s);
 /* True while destroyed objects still wait for their slots to be cleared. */
 bool cap_zombies_pending(void);
 
+/*
+ * Go on emptying zombies. Delete and revoke call it before they return; the
+ * idle loop calls it too, so a zombie whose deleter never came back (a
+ * thread that deleted its own CSpace, say) is still finished.
+ */
+enum cap_progress cap_drain(void);
+
 /* May `c` be copied (untyped, zombie and control capabilities may not)? */
 bool cap_copyable(const struct cap *c);
 
