@@ -10,53 +10,37 @@
  * Zombies. When the last capability to a CNode goes, its slots may still
  * hold capabilities, and deleting those may destroy further CNodes. Instead
  * of recursing, the dying CNode's capability moves into the CNode's own
- * reserved slot 0, becomes a ZOMBIE (keeping its place in the tree, so its
- * Untyped cannot be reused), and joins the zombie list. cap_drain then empties
- * zombies one slot at a time, newest first; a zombie with no capabilities
- * left is unlinked and its memory is free. Because every dying CNode holds
- * its own zombie, cycles of CNodes holding each other need no special case.
+ * reserved slot 0, becomes a ZOMBIE (keeping its place in the tree, so the
+ * memory under it cannot be reused), and joins the zombie list. A zombie is
+ * emptied one slot per step, from the top; a zombie with nothing left leaves
+ * the tree and its memory is free. Deleting one capability never waits for
+ * anything (its children simply take its place), so every step makes
+ * progress, whatever the CNodes hold, themselves and each other included.
  */
 #include <kernel/cap.h>
-#include <kernel/cap_check.h>
-#include <kernel/panic.h>
 #include <kernel/object.h>
+#include <kernel/panic.h>
 #include <kernel/sched.h>
 #include <string.h>
 
 #define PARENT_TAG 1ul
 #define DRAIN_SCAN_BATCH 512  /* empty slots scanned between preemption checks */
 
-static struct cte *zombie_head;   /* newest zombie; linked by word 3 / reserved */
+struct cte cdt_sentinel;
+static struct cte *zombie_head;   /* newest zombie; linked by word 3 / last_child */
 
 /*
- * Roots of the derivation tree (boot capabilities), so the checker can find
- * every tree. Few and made only at boot; a moved root updates its entry.
+ * Sibling links: `prev` of a first child and `next` of a last child point
+ * (tagged) to the parent instead of a sibling.
  */
-struct cte *cdt_roots[CDT_ROOTS_MAX];
-
-static void
-cdt_root_replace(struct cte *old, struct cte *new)
-{
-	unsigned i;
-
-	for (i = 0; i < CDT_ROOTS_MAX; i++) {
-		if (cdt_roots[i] == old) {
-			cdt_roots[i] = new;
-			return;
-		}
-	}
-	assert(!old);   /* only a new root may find no entry, and then no room */
-	panic("cdt: more than %u root capabilities", CDT_ROOTS_MAX);
-}
-
 static bool
-cte_first_child(const struct cte *s)
+cte_is_tag(const struct cte *p)
 {
-	return (uintptr_t)s->prev & PARENT_TAG;
+	return (uintptr_t)p & PARENT_TAG;
 }
 
 static struct cte *
-cte_tag_parent(const struct cte *p)
+cte_tag(const struct cte *p)
 {
 	return (struct cte *)((uintptr_t)p | PARENT_TAG);
 }
@@ -70,59 +54,65 @@ cte_untag(const struct cte *p)
 struct cte *
 cdt_parent(const struct cte *s)
 {
-	while (s->prev && !cte_first_child(s))
-		s = s->prev;
-	return s->prev ? cte_untag(s->prev) : NULL;
+	while (!cte_is_tag(s->next))
+		s = s->next;
+	return cte_untag(s->next);
 }
 
 void
 cdt_insert(struct cte *parent, struct cte *dst, struct cap cap)
 {
+	struct cte *old;
+
+	if (!parent)
+		parent = &cdt_sentinel;
+	old = parent->first_child;
 	dst->cap = cap;
-	dst->first_child = NULL;
-	dst->reserved = 0;
-	if (!parent) {
-		dst->prev = dst->next = NULL;
-		cdt_root_replace(NULL, dst);
-		return;
+	dst->first_child = dst->last_child = NULL;
+	dst->prev = cte_tag(parent);
+	if (old) {
+		dst->next = old;
+		old->prev = dst;
+	} else {
+		dst->next = cte_tag(parent);
+		parent->last_child = dst;
 	}
-	dst->next = parent->first_child;
-	if (dst->next)
-		dst->next->prev = dst;
-	dst->prev = cte_tag_parent(parent);
 	parent->first_child = dst;
+}
+
+/*
+ * Put the run of siblings first..last where x is in its sibling list (first
+ * NULL: just take x out). x's own links are left as they were.
+ */
+static void
+cdt_splice(struct cte *x, struct cte *first, struct cte *last)
+{
+	struct cte *prev = x->prev, *next = x->next;
+
+	if (cte_is_tag(prev))
+		cte_untag(prev)->first_child = first ? first : cte_is_tag(next) ? NULL : next;
+	else
+		prev->next = first ? first : next;
+	if (cte_is_tag(next))
+		cte_untag(next)->last_child = last ? last : cte_is_tag(prev) ? NULL : prev;
+	else
+		next->prev = last ? last : prev;
+	if (first) {
+		first->prev = prev;
+		last->next = next;
+	}
 }
 
 void
 cdt_move(struct cte *src, struct cte *dst)
 {
 	*dst = *src;
-	if (src->prev && cte_first_child(src))
-		cte_untag(src->prev)->first_child = dst;
-	else if (src->prev)
-		src->prev->next = dst;
-	if (src->next)
-		src->next->prev = dst;
-	if (src->first_child)
-		src->first_child->prev = cte_tag_parent(dst);
-	if (!src->prev)
-		cdt_root_replace(src, dst);
+	cdt_splice(src, dst, dst);
+	if (dst->first_child) {
+		dst->first_child->prev = cte_tag(dst);
+		dst->last_child->next = cte_tag(dst);
+	}
 	memset(src, 0, sizeof(*src));
-}
-
-/* Take leaf s out of the tree and empty it. */
-static void
-cdt_unlink_leaf(struct cte *s)
-{
-	if (s->prev && cte_first_child(s))
-		cte_untag(s->prev)->first_child = s->next;
-	else if (s->prev)
-		s->prev->next = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	if (!s->prev)
-		cdt_root_replace(s, NULL);
-	memset(s, 0, sizeof(*s));
 }
 
 bool
@@ -144,6 +134,23 @@ bool
 cap_same_object(const struct cap *a, const struct cap *b)
 {
 	return cap_type(a) == cap_type(b) && cap_object(a) == cap_object(b);
+}
+
+/*
+ * Is s the last capability to its object? Capabilities to one object form
+ * one run of siblings and the subtrees below it (copies are children; a
+ * deleted one's children take its place), so only the neighbours can tell.
+ */
+static bool
+cap_is_last(const struct cte *s)
+{
+	const struct cap *c = &s->cap;
+
+	if (s->first_child && cap_same_object(&s->first_child->cap, c))
+		return false;
+	if (cte_untag(s->prev) != &cdt_sentinel && cap_same_object(&cte_untag(s->prev)->cap, c))
+		return false;   /* the previous sibling, or the parent */
+	return cte_is_tag(s->next) || !cap_same_object(&s->next->cap, c);
 }
 
 bool
@@ -170,23 +177,35 @@ static void
 zombie_push(struct cte *z)
 {
 	zombie_set_next(z, zombie_head);
-	z->reserved = 0;
+	z->last_child = NULL;
 	if (zombie_head)
-		zombie_head->reserved = (uint64_t)(uintptr_t)z;
+		zombie_head->last_child = z;
 	zombie_head = z;
 }
 
 static void
 zombie_remove(struct cte *z)
 {
-	struct cte *prev = (struct cte *)(uintptr_t)z->reserved, *next = zombie_next(z);
+	struct cte *prev = z->last_child, *next = zombie_next(z);
 
 	if (prev)
 		zombie_set_next(prev, next);
 	else
 		zombie_head = next;
 	if (next)
-		next->reserved = (uint64_t)(uintptr_t)prev;
+		next->last_child = prev;
+}
+
+const struct cte *
+cap_zombie_first(void)
+{
+	return zombie_head;
+}
+
+const struct cte *
+cap_zombie_after(const struct cte *z)
+{
+	return zombie_next(z);
 }
 
 /* Turn the last capability s to a CNode into a zombie in the CNode's slot 0. */
@@ -197,6 +216,7 @@ zombie_make(struct cte *s)
 	unsigned radix = cap_size_bits(&s->cap);
 	struct cte *z = &slots[0];
 
+	assert(!s->first_child);
 	cdt_move(s, z);
 	z->cap = cap_make(TALLY_OBJ_ZOMBIE, 0, CAP_ORIGINAL, radix, 0, slots,
 			  (1ul << radix) - 1, 0);
@@ -204,67 +224,55 @@ zombie_make(struct cte *s)
 }
 
 /*
- * Delete leaf s. A last capability to a CNode becomes a zombie; a last
- * capability to anything else destroys the object now. Zombies are not
- * handled here (cap_drain finishes them).
+ * Delete the capability in s: its children take its place under its parent.
+ * The last capability to a CNode becomes a zombie; the last capability to
+ * anything else destroys the object now.
  */
 static void
-cap_delete_leaf(struct cte *s)
+cap_delete_one(struct cte *s)
 {
 	struct cap c = s->cap;
+	bool last = cap_is_last(s);
 
-	if (cap_is_original(&c) && cap_type(&c) == TALLY_OBJ_CNODE) {
+	if (last && cap_type(&c) == TALLY_OBJ_CNODE) {
 		zombie_make(s);
 		return;
 	}
-	cdt_unlink_leaf(s);
-	if (cap_is_original(&c))
+	cdt_splice(s, s->first_child, s->last_child);
+	memset(s, 0, sizeof(*s));
+	if (last)
 		object_destroy(&c);
 }
 
-static struct cte *
-cdt_leftmost_leaf(struct cte *x)
-{
-	while (x->first_child)
-		x = x->first_child;
-	return x;
-}
-
 /*
- * One step of clearing zombie z: delete one leaf under its highest occupied
- * slot, or finish z when no slot is occupied. A zombie met on the way goes
- * to the head of the list, to be finished first.
+ * One step of emptying zombie z: delete the capability in its highest
+ * occupied slot. Returns true when z had nothing left and is gone.
  */
-static void
+static bool
 zombie_step(struct cte *z)
 {
-	struct cte *slots = cap_object(&z->cap), *leaf;
+	struct cte *slots = cap_object(&z->cap);
 	uint64_t i = cap_word2(&z->cap);
 	unsigned scanned = 0;
+	struct cap c;
 
 	while (i > 0 && cte_empty(&slots[i]) && scanned++ < DRAIN_SCAN_BATCH)
 		i--;
 	cap_set_word2(&z->cap, i);
 	if (i > 0 && cte_empty(&slots[i]))
-		return;                              /* scan batch used up */
-	if (i == 0) {
-		struct cap c = z->cap;
-
-		zombie_remove(z);
-		cdt_unlink_leaf(z);
-		object_destroy(&c);
-		return;
+		return false;                        /* scan batch used up */
+	if (i > 0) {
+		cap_delete_one(&slots[i]);
+		return false;
 	}
-	leaf = cdt_leftmost_leaf(&slots[i]);
-	if (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE) {
-		zombie_remove(leaf);
-		zombie_push(leaf);
-		return;
-	}
-	cap_delete_leaf(leaf);
+	c = z->cap;
+	zombie_remove(z);
+	cdt_splice(z, NULL, NULL);
+	memset(z, 0, sizeof(*z));
+	object_destroy(&c);
+	return true;
 }
 
-/* Finish every zombie, newest first. */
 enum cap_progress
 cap_drain(void)
 {
@@ -274,6 +282,14 @@ cap_drain(void)
 			return CAP_PREEMPTED;
 	}
 	return CAP_DONE;
+}
+
+static struct cte *
+cdt_leftmost_leaf(struct cte *x)
+{
+	while (x->first_child)
+		x = x->first_child;
+	return x;
 }
 
 enum cap_progress
@@ -286,15 +302,14 @@ cap_revoke(struct cte *s)
 		struct cte *parent = cte_untag(leaf->prev);  /* leaf is a first child */
 
 		if (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE) {
-			/* its CNode must be emptied before its untyped can go */
-			zombie_remove(leaf);
-			zombie_push(leaf);
-			if (cap_drain() == CAP_PREEMPTED)
-				return CAP_PREEMPTED;
+			/* finish it; that may delete anything, so start again from s */
+			while (!zombie_step(leaf))
+				if (sched_preempt_point())
+					return CAP_PREEMPTED;
 			x = s->first_child;
 			continue;
 		}
-		cap_delete_leaf(leaf);
+		cap_delete_one(leaf);
 		if (sched_preempt_point())
 			return CAP_PREEMPTED;
 		x = parent == s ? s->first_child : parent;
@@ -305,10 +320,7 @@ cap_revoke(struct cte *s)
 enum cap_progress
 cap_delete(struct cte *s)
 {
-	if (cap_revoke(s) == CAP_PREEMPTED)
-		return CAP_PREEMPTED;
-	if (cte_empty(s))
-		return CAP_DONE;
-	cap_delete_leaf(s);
+	if (!cte_empty(s))
+		cap_delete_one(s);
 	return cap_drain();
 }

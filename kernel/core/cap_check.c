@@ -1,8 +1,8 @@
 /*
- * The capability invariant checker (see cap_check.h). It only reads. Each
+ * The capability invariant checker (see cap_check.h). It only reads. The
  * tree is walked depth first through its own links (first child, next
- * sibling, and the first child's back link to its parent), so the walk needs
- * no memory and reads every link a constant number of times.
+ * sibling, and the tagged link from a last child to its parent), so the walk
+ * needs no memory.
  */
 #include <kernel/cap_check.h>
 #include <kernel/object.h>
@@ -15,6 +15,18 @@ struct walk {
 	uint64_t slots_in_cnodes;   /* occupied slots found by scanning live CNodes */
 	uint64_t outside;           /* capabilities living outside any CNode */
 };
+
+static bool
+is_tag(const struct cte *p)
+{
+	return (uintptr_t)p & TAG;
+}
+
+static const struct cte *
+untag(const struct cte *p)
+{
+	return (const struct cte *)((uintptr_t)p & ~TAG);
+}
 
 static uint64_t
 object_bytes(const struct cap *c)
@@ -35,33 +47,49 @@ object_start(const struct cap *c)
 	return (uint64_t)(uintptr_t)cap_object(c);
 }
 
-/* Check child k of p: its links, and that it is derived from p correctly. */
 static const char *
-check_child(const struct cte *p, const struct cte *k, const struct cte *prev,
-	    uint64_t *lowest_start)
+check_links(const struct cte *p, const struct cte *k, const struct cte *prev)
 {
-	const struct cap *c = &k->cap;
-
-	if (cap_type(c) == TALLY_OBJ_NULL || cap_type(c) >= TALLY_OBJ_COUNT)
+	if (cap_type(&k->cap) == TALLY_OBJ_NULL || cap_type(&k->cap) >= TALLY_OBJ_COUNT)
 		return "an empty or invalid capability is in the tree";
 	if (!prev && k->prev != (const struct cte *)((uintptr_t)p | TAG))
 		return "a first child does not point back to its parent";
 	if (prev && k->prev != prev)
 		return "a sibling's back link is wrong";
-	if (k->next && k->next->prev != k)
-		return "a sibling's forward link is wrong";
+	if (is_tag(k->next) ? (untag(k->next) != p || p->last_child != k) :
+			      k->next->prev != k)
+		return "a forward link or a last-child link is wrong";
+	return NULL;
+}
+
+/*
+ * Check child k of p. Under an Untyped, distinct objects come newest first,
+ * each wholly below the one before, inside the used part; capabilities to one
+ * object stand together. Under anything else, a child names its parent's
+ * object and is not an original.
+ */
+static const char *
+check_child(const struct cte *p, const struct cte *k, const struct cte *prev,
+	    uint64_t *lowest)
+{
+	const struct cap *c = &k->cap;
+	const char *why = check_links(p, k, prev);
+
+	if (why)
+		return why;
+	if (p == &cdt_sentinel)
+		return NULL;
 	if (cap_type(&p->cap) != TALLY_OBJ_UNTYPED)
 		return cap_same_object(&p->cap, c) && !cap_is_original(c) ?
 			       NULL : "a copy names another object than its parent";
-	if (!cap_is_original(c))
-		return "a child of an untyped is not an original";
 	if (object_start(c) < object_start(&p->cap) ||
 	    object_start(c) + object_bytes(c) > object_start(&p->cap) + cap_word2(&p->cap))
 		return "an object lies outside its untyped's used part";
-	/* children are newest first, and each new object lies above the last */
-	if (object_start(c) + object_bytes(c) > *lowest_start)
+	if (prev && cap_same_object(&prev->cap, c))
+		return NULL;
+	if (object_start(c) + object_bytes(c) > *lowest)
 		return "two objects of one untyped overlap";
-	*lowest_start = object_start(c);
+	*lowest = object_start(c);
 	return NULL;
 }
 
@@ -72,31 +100,63 @@ check_children(const struct cte *p)
 	const struct cte *k, *prev = NULL;
 	const char *why;
 
-	for (k = p->first_child; k; prev = k, k = k->next)
+	if (!p->first_child)
+		return p->last_child ? "a last child without a first" : NULL;
+	for (k = p->first_child;; prev = k, k = k->next) {
 		if ((why = check_child(p, k, prev, &lowest)))
 			return why;
-	return NULL;
+		if (is_tag(k->next))
+			return NULL;
+	}
 }
 
 static const char *
-check_untyped(const struct cte *x, struct walk *w)
+check_untyped(const struct cte *x)
 {
 	const struct cap *c = &x->cap;
-	uint64_t size = 1ul << cap_size_bits(c), used = 0;
-	const struct cte *k;
 
-	if (cap_word2(c) > size || (x->first_child && cap_word3(c) < cap_word2(c)))
+	if (cap_word2(c) > (1ul << cap_size_bits(c)) ||
+	    (x->first_child && cap_word3(c) < cap_word2(c)))
 		return "an untyped's watermark is past its end or its clean mark";
-	for (k = x->first_child; k; k = k->next)
-		used += object_bytes(&k->cap);
-	if (!x->prev) {
-		w->st->untyped_bytes += size;
-		w->st->untyped_free += size - used;
-	}
 	return NULL;
 }
 
-/* Count the occupied slots of a CNode, once per CNode (at its original or zombie). */
+/* Bytes of an Untyped's memory in live objects. */
+static uint64_t
+untyped_used(const struct cte *x)
+{
+	const struct cte *k, *prev = NULL;
+	uint64_t used = 0;
+
+	for (k = x->first_child; k; prev = k, k = is_tag(k->next) ? NULL : k->next)
+		if (!prev || !cap_same_object(&prev->cap, &k->cap))
+			used += object_bytes(&k->cap);
+	return used;
+}
+
+/* The boot Untypeds are the sentinel's Untyped children. */
+static void
+count_boot_untypeds(struct cap_check_stats *st)
+{
+	const struct cte *k;
+
+	for (k = cdt_sentinel.first_child; k; k = is_tag(k->next) ? NULL : k->next) {
+		if (cap_type(&k->cap) != TALLY_OBJ_UNTYPED)
+			continue;
+		st->untyped_bytes += 1ul << cap_size_bits(&k->cap);
+		st->untyped_free += (1ul << cap_size_bits(&k->cap)) - untyped_used(k);
+	}
+}
+
+/* The first capability of its object's run: count the CNode's slots once. */
+static bool
+first_of_object(const struct cte *x)
+{
+	const struct cte *before = untag(x->prev);
+
+	return before == &cdt_sentinel || !cap_same_object(&before->cap, &x->cap);
+}
+
 static const char *
 check_cnode(const struct cte *x, struct walk *w)
 {
@@ -124,49 +184,34 @@ check_node(const struct cte *x, struct walk *w)
 	if (w->outside_ok(x))
 		w->outside++;
 	if (!why && t == TALLY_OBJ_UNTYPED)
-		why = check_untyped(x, w);
-	if (!why && (t == TALLY_OBJ_CNODE || t == TALLY_OBJ_ZOMBIE) && cap_is_original(&x->cap))
+		why = check_untyped(x);
+	if (!why && (t == TALLY_OBJ_CNODE || t == TALLY_OBJ_ZOMBIE) && first_of_object(x))
 		why = check_cnode(x, w);
 	return why;
-}
-
-static const char *
-check_tree(const struct cte *root, struct walk *w)
-{
-	const struct cte *x = root;
-	const char *why;
-
-	if (root->prev || root->next || !cap_is_original(&root->cap))
-		return "a registered root is not a lone original";
-	for (;;) {
-		if ((why = check_node(x, w)))
-			return why;
-		if (x->first_child) {
-			x = x->first_child;
-			continue;
-		}
-		while (x != root && !x->next) {
-			while (!((uintptr_t)x->prev & TAG))
-				x = x->prev;
-			x = (const struct cte *)((uintptr_t)x->prev & ~TAG);
-		}
-		if (x == root)
-			return NULL;
-		x = x->next;
-	}
 }
 
 const char *
 cap_check(bool (*outside_ok)(const struct cte *s), struct cap_check_stats *st)
 {
 	struct walk w = { .st = st, .outside_ok = outside_ok };
+	const struct cte *root = &cdt_sentinel, *x;
 	const char *why;
-	unsigned i;
 
 	*st = (struct cap_check_stats){ 0 };
-	for (i = 0; i < CDT_ROOTS_MAX; i++)
-		if (cdt_roots[i] && (why = check_tree(cdt_roots[i], &w)))
+	if ((why = check_children(root)))
+		return why;
+	for (x = root->first_child; x;) {
+		if ((why = check_node(x, &w)))
 			return why;
+		if (x->first_child) {
+			x = x->first_child;
+			continue;
+		}
+		while (x != root && is_tag(x->next))
+			x = untag(x->next);
+		x = x == root ? NULL : x->next;
+	}
+	count_boot_untypeds(st);
 	if (st->caps != w.slots_in_cnodes + w.outside)
 		return "capability slots and derivation trees disagree";
 	return NULL;

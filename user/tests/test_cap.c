@@ -255,7 +255,7 @@ TEST(copy_mint_move_keep_derivation_and_rights)
 	EXPECT_EQ(1ul << bits, untyped_free(u));
 }
 
-TEST(delete_takes_derived_capabilities_with_it)
+TEST(delete_leaves_derived_capabilities_and_the_last_one_destroys)
 {
 	unsigned bits;
 	unsigned long u = big_untyped(&bits), e = slot_alloc(), c1 = slot_alloc(), c2 = slot_alloc();
@@ -263,13 +263,74 @@ TEST(delete_takes_derived_capabilities_with_it)
 	EXPECT_ERR(TALLY_OK, tally_untyped_retype(u, TALLY_OBJ_NOTIFICATION, 0, ROOT, e, 1));
 	EXPECT_ERR(TALLY_OK, tally_cnode_copy(ROOT, c1, e, 64, TALLY_RIGHTS_ALL));
 	EXPECT_ERR(TALLY_OK, tally_cnode_copy(ROOT, c2, c1, 64, TALLY_RIGHTS_ALL));
-	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c1));      /* c2 came from c1 */
-	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(c2));
-	EXPECT_EQ(TALLY_OBJ_NOTIFICATION, slot_type(e));
-	EXPECT_TRUE(untyped_free(u) < (1ul << bits));           /* e still holds its object */
-	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, e));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c1));      /* c2 takes its place */
+	EXPECT_EQ(TALLY_OBJ_NOTIFICATION, slot_type(c2));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, e));       /* not the last one */
+	EXPECT_TRUE(untyped_free(u) < (1ul << bits));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c2));      /* the last one */
 	EXPECT_EQ(1ul << bits, untyped_free(u));
-	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, e));      /* an empty slot: nothing to do */
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c2));      /* an empty slot: nothing to do */
+}
+
+TEST(revoke_deletes_every_generation_of_copies)
+{
+	unsigned bits;
+	unsigned long u = big_untyped(&bits), e = slot_alloc(), c1 = slot_alloc(), c2 = slot_alloc();
+
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(u, TALLY_OBJ_NOTIFICATION, 0, ROOT, e, 1));
+	EXPECT_ERR(TALLY_OK, tally_cnode_copy(ROOT, c1, e, 64, TALLY_RIGHTS_ALL));
+	EXPECT_ERR(TALLY_OK, tally_cnode_copy(ROOT, c2, c1, 64, TALLY_RIGHTS_ALL));
+	EXPECT_ERR(TALLY_OK, tally_cnode_revoke(ROOT, c1));
+	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(c2));
+	EXPECT_EQ(TALLY_OBJ_NOTIFICATION, slot_type(c1));
+	EXPECT_ERR(TALLY_OK, tally_cnode_revoke(ROOT, u));
+	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(e));
+	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(c1));
+	EXPECT_EQ(1ul << bits, untyped_free(u));
+}
+
+/* A CNode that holds the Untyped its own memory came from (found in review). */
+TEST(cnode_holding_its_own_untyped_is_reclaimed)
+{
+	unsigned bits;
+	unsigned long u = big_untyped(&bits), v = slot_alloc(), c = slot_alloc();
+
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(u, TALLY_OBJ_UNTYPED, 16, ROOT, v, 1));
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(v, TALLY_OBJ_CNODE, 4, ROOT, c, 1));
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(v, TALLY_OBJ_ENDPOINT, 0, c, 2, 3));
+	EXPECT_ERR(TALLY_OK, tally_cnode_move(c, 5, v, 64));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c));
+	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(c));
+	EXPECT_EQ(0, check().zombies);
+	/* the endpoints outlived their untyped's capability; revoking u ends them */
+	EXPECT_ERR(TALLY_OK, tally_cnode_revoke(ROOT, u));
+	EXPECT_EQ(1ul << bits, untyped_free(u));
+	/* and the same, reached by revoking the untyped inside the CNode */
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(u, TALLY_OBJ_UNTYPED, 16, ROOT, v, 1));
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(v, TALLY_OBJ_CNODE, 4, ROOT, c, 1));
+	EXPECT_ERR(TALLY_OK, tally_cnode_move(c, 5, v, 64));
+	EXPECT_ERR(TALLY_OK, tally_cnode_revoke(c, 5));
+	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(c));
+	EXPECT_EQ(0, check().zombies);
+	EXPECT_ERR(TALLY_OK, tally_cnode_revoke(ROOT, u));
+	EXPECT_EQ(1ul << bits, untyped_free(u));
+}
+
+TEST(cnodes_holding_each_others_untyped_are_reclaimed)
+{
+	unsigned bits;
+	unsigned long u = big_untyped(&bits), v1 = slot_alloc(), v2 = slot_alloc();
+	unsigned long c1 = slot_alloc(), c2 = slot_alloc();
+
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(u, TALLY_OBJ_UNTYPED, 16, ROOT, v1, 2));
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(v1, TALLY_OBJ_CNODE, 4, ROOT, c1, 1));
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(v2, TALLY_OBJ_CNODE, 4, ROOT, c2, 1));
+	EXPECT_ERR(TALLY_OK, tally_cnode_move(c1, 1, v2, 64));
+	EXPECT_ERR(TALLY_OK, tally_cnode_move(c2, 1, v1, 64));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c1));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c2));
+	EXPECT_EQ(0, check().zombies);
+	EXPECT_EQ(1ul << bits, untyped_free(u));
 }
 
 TEST(lookup_failures_say_why_and_where)

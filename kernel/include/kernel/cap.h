@@ -5,18 +5,19 @@
  * (four words, whose bit layout is declared only here, with accessors) and
  * its links in the derivation tree. Every copy or mint is a child of its
  * source; every object made by retype is a child of its Untyped; boot
- * capabilities are roots.
+ * capabilities are children of a kernel sentinel, the root of everything.
  *
- * The tree is kept as first-child / next-sibling lists. Only a first child
- * points back to its parent (its `prev`, tagged with bit 0); later siblings
- * point to their previous sibling. So inserting, unlinking a leaf and moving a
- * slot are all O(1), with no per-child parent pointer to rewrite.
+ * The tree is kept as doubly linked sibling lists with first and last child.
+ * Only a first child points back to its parent (its `prev`, tagged with bit
+ * 0); later siblings point to their previous sibling. Inserting, unlinking,
+ * moving a slot and splicing a deleted slot's children into its place are
+ * all O(1): no per-child parent pointer is ever rewritten.
  *
- * Deleting a capability deletes what was derived from it first (a copy's
- * authority depends on its source). The capability made by retype or at
- * boot is the object's "original"; copies descend from it, so the original
- * with no children left is the last capability to its object, and deleting it
- * destroys the object.
+ * Deleting a capability does not delete what was derived from it: its
+ * children take its place under its parent (revoke is what deletes
+ * descendants). All capabilities to one object stay next to each other in
+ * the tree, so "is this the last capability to its object?" is answered by
+ * looking at its parent, first child and two siblings.
  */
 #ifndef KERNEL_CAP_H
 #define KERNEL_CAP_H
@@ -42,7 +43,7 @@ struct cte {
 	struct cte *prev;         /* previous sibling, or parent | 1, or NULL (root) */
 	struct cte *next;         /* next sibling */
 	struct cte *first_child;
-	uint64_t reserved;
+	struct cte *last_child;   /* zombies (which have no children): previous zombie */
 };
 
 _Static_assert(sizeof(struct cte) == 1ul << TALLY_CNODE_SLOT_BITS, "64-byte slots");
@@ -143,9 +144,12 @@ cte_empty(const struct cte *s)
 /* The parent of s, or NULL for a root. O(number of earlier siblings). */
 struct cte *cdt_parent(const struct cte *s);
 
-/* Put `cap` into empty slot `dst` as the newest child of `parent` (or as a
- * root when parent is NULL). */
+/* Put `cap` into empty slot `dst` as the newest child of `parent` (or of
+ * the sentinel, for boot capabilities, when parent is NULL). */
 void cdt_insert(struct cte *parent, struct cte *dst, struct cap cap);
+
+/* The sentinel at the root of every derivation tree (its cap is NULL). */
+extern struct cte cdt_sentinel;
 
 /* Move the capability and its place in the tree from src to empty dst. */
 void cdt_move(struct cte *src, struct cte *dst);
@@ -160,7 +164,10 @@ enum cap_progress {
 /* Delete everything derived from s (s stays), then finish pending destruction. */
 enum cap_progress cap_revoke(struct cte *s);
 
-/* Delete s and everything derived from it (an empty s is fine). */
+/*
+ * Delete s; its children take its place. The last capability to an object
+ * destroys it. An empty s is fine. Then finish pending destruction.
+ */
 enum cap_progress cap_delete(struct cte *s);
 
 /* True while destroyed objects still wait for their slots to be cleared. */
@@ -168,10 +175,14 @@ bool cap_zombies_pending(void);
 
 /*
  * Go on emptying zombies. Delete and revoke call it before they return; the
- * idle loop calls it too, so a zombie whose deleter never came back (a
- * thread that deleted its own CSpace, say) is still finished.
+ * idle loop calls it too, so a zombie whose deleter never came back is
+ * still finished.
  */
 enum cap_progress cap_drain(void);
+
+/* The zombie list, for the invariant checker. */
+const struct cte *cap_zombie_first(void);
+const struct cte *cap_zombie_after(const struct cte *z);
 
 /* May `c` be copied (untyped, zombie and control capabilities may not)? */
 bool cap_copyable(const struct cap *c);
