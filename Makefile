@@ -8,6 +8,9 @@
 
 include config.mk
 
+# A rule that fails leaves no half-made target behind for the next make.
+.DELETE_ON_ERROR:
+
 # `make V=1` shows every command.
 ifeq ($(V),1)
 Q :=
@@ -63,7 +66,8 @@ $(B)/kernel-pass1.elf: $(KERNEL_OBJ) $(B)/ksyms-empty.o $(KERNEL_LDS)
 
 $(B)/ksyms.S: $(B)/kernel-pass1.elf tools/gen-ksyms.sh
 	$(say) KSYMS $@
-	$(Q)$(NM) -n $< | tools/gen-ksyms.sh - > $@
+	$(Q)$(NM) -n $< > $@.nm
+	$(Q)tools/gen-ksyms.sh $@.nm > $@
 
 $(B)/%.o: $(B)/%.S
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@

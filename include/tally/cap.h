@@ -48,6 +48,9 @@ enum tally_obj_type {
 #define TALLY_UNTYPED_BITS_MIN    12
 #define TALLY_UNTYPED_BITS_MAX    47
 
+/* A copy of a copy of ... : how many generations a capability may have. */
+#define TALLY_COPY_DEPTH_MAX      64
+
 /* Most objects one retype call creates. */
 #define TALLY_RETYPE_MAX_COUNT    256
 

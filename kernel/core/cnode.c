@@ -96,8 +96,12 @@ cnode_derive(struct invocation *inv, const struct cap *src, const uint64_t *badg
 
 	if (!cap_copyable(src))
 		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 2, type, 0);
+	if (cap_generation(src) >= TALLY_COPY_DEPTH_MAX)
+		return invoke_fail(inv, TALLY_ERR_RANGE, 2, cap_generation(src) + 1ul,
+				   TALLY_COPY_DEPTH_MAX);
 	*out = cap_make(type, rights, src->w[0] & CAP_DEVICE, cap_size_bits(src),
 			cap_guard_bits(src), cap_object(src), cap_word2(src), 0);
+	cap_set_generation(out, cap_generation(src) + 1);
 	if (!badge)
 		return TALLY_OK;
 	if (type == TALLY_OBJ_CNODE) {
@@ -108,6 +112,7 @@ cnode_derive(struct invocation *inv, const struct cap *src, const uint64_t *badg
 			return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 5, *badge, 0);
 		*out = cap_make(type, rights, 0, cap_size_bits(src), guard_bits, cap_object(src),
 				guard, 0);
+		cap_set_generation(out, cap_generation(src) + 1);
 		return TALLY_OK;
 	}
 	if (type != TALLY_OBJ_ENDPOINT && type != TALLY_OBJ_NOTIFICATION)

@@ -55,7 +55,7 @@ kernel_main(struct boot_desc *bd)
 	print_banner(bd, accel);
 	if (!memmap_init(&kernel_memmap, bd))
 		panic("boot: firmware memory map unusable (no free RAM or too fragmented)");
-	arch_memory_init(bd);
+	arch_memory_init(kernel_memmap.usable, kernel_memmap.usable_count);
 	boot_tasks_create(bd);
 	boot_caps_create(&boot_threads[0]);
 	memmap_seal(&kernel_memmap);

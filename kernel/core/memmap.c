@@ -179,6 +179,12 @@ memmap_init(struct memmap *mm, const struct boot_desc *bd)
 	memset(&avail, 0, sizeof(avail));
 	memset(&reserved, 0, sizeof(reserved));
 	memmap_usable(bd, &avail, &reserved);
+	if (avail.n > MEMMAP_FREE_MAX)
+		return false;
+	for (i = 0; i < avail.n; i++)
+		mm->usable[i] = (struct tally_mem_region){ avail.r[i].base,
+							   avail.r[i].end - avail.r[i].base };
+	mm->usable_count = avail.n;
 	mm->acct.reserved = rset_total(&reserved);
 	mm->acct.usable = rset_total(&avail);
 	mm->acct.low = rset_carve(&avail, 0, LOW_MEMORY_END);
@@ -199,7 +205,7 @@ memmap_init(struct memmap *mm, const struct boot_desc *bd)
 }
 
 paddr_t
-memmap_take_pages(struct memmap *mm, unsigned long n)
+memmap_take_pages(struct memmap *mm, unsigned long n, uint64_t limit)
 {
 	uint64_t bytes = n * PAGE_SIZE;
 	unsigned i;
@@ -210,7 +216,7 @@ memmap_take_pages(struct memmap *mm, unsigned long n)
 		struct tally_mem_region *r = &mm->free[i];
 		paddr_t pa = r->base;
 
-		if (r->size < bytes)
+		if (r->size < bytes || pa > limit || limit - pa < bytes)
 			continue;
 		r->base += bytes;
 		r->size -= bytes;
@@ -228,7 +234,7 @@ memmap_take_pages(struct memmap *mm, unsigned long n)
 paddr_t
 memmap_take_page(struct memmap *mm)
 {
-	return memmap_take_pages(mm, 1);
+	return memmap_take_pages(mm, 1, UINT64_MAX);
 }
 
 void
@@ -285,7 +291,7 @@ struct memmap kernel_memmap;
 paddr_t
 bootmem_alloc_pages(unsigned long n)
 {
-	paddr_t pa = memmap_take_pages(&kernel_memmap, n);
+	paddr_t pa = memmap_take_pages(&kernel_memmap, n, arch_bootmem_limit());
 
 	if (CONFIG_DEBUG && !memmap_balanced(&kernel_memmap))
 		panic("bootmem: accounting out of balance after taking %#lx", (unsigned long)pa);

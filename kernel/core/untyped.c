@@ -78,6 +78,8 @@ retype_decode(struct invocation *inv, struct retype *rt)
 	rt->obj_bits = object_size_bits(rt->type, rt->size_bits);
 	if (!rt->obj_bits)
 		return invoke_fail(inv, TALLY_ERR_RANGE, 2, inv->mr[1], 0);
+	if (rt->type == TALLY_OBJ_UNTYPED && rt->size_bits >= ubits)
+		return invoke_fail(inv, TALLY_ERR_RANGE, 2, inv->mr[1], ubits);
 	if (cap_is_device(u) && !object_device_ok(rt->type))
 		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 0, rt->type, 0);
 	rt->count = inv->mr[4];

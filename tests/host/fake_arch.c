@@ -63,10 +63,16 @@ arch_phys_to_virt(paddr_t pa)
 	return fake_ram + pa;
 }
 
-void
-arch_memory_init(const struct boot_desc *bd)
+uint64_t
+arch_bootmem_limit(void)
 {
-	(void)bd;
+	return FAKE_RAM_SIZE;
+}
+
+void
+arch_memory_init(const struct tally_mem_region *usable, unsigned n)
+{
+	(void)usable, (void)n;
 }
 
 void

@@ -173,8 +173,8 @@ TEST(retype_errors_are_named_and_change_nothing)
 	EXPECT_ERR(TALLY_ERR_RANGE, tally_untyped_retype(u, TALLY_OBJ_CNODE, 19, ROOT, s, 1));
 	EXPECT_ERR(TALLY_ERR_RANGE, tally_untyped_retype(u, TALLY_OBJ_UNTYPED, 11, ROOT, s, 1));
 	EXPECT_ERR(TALLY_ERR_RANGE, tally_untyped_retype(u, TALLY_OBJ_ENDPOINT, 3, ROOT, s, 1));
-	EXPECT_ERR(TALLY_ERR_NO_MEMORY,
-		   tally_untyped_retype(u, TALLY_OBJ_UNTYPED, bits + 1, ROOT, s, 1));
+	EXPECT_ERR(TALLY_ERR_RANGE,      /* an untyped child must be smaller */
+		   tally_untyped_retype(u, TALLY_OBJ_UNTYPED, bits, ROOT, s, 1));
 	EXPECT_ERR(TALLY_ERR_NO_MEMORY,
 		   tally_untyped_retype(u, TALLY_OBJ_UNTYPED, bits - 1, ROOT, s, 3));
 	EXPECT_ERR(TALLY_OK, tally_error_detail(&d));

@@ -77,7 +77,7 @@ boot_read_mmap(const struct multiboot_info *mbi)
 		if (!e || e->size < 20)
 			break;
 		boot_add_mem(e->base, e->length, e->type == 1 ? BOOT_MEM_USABLE : BOOT_MEM_RESERVED);
-		off += e->size + 4;
+		off += (uint64_t)e->size + 4;
 	}
 }
 

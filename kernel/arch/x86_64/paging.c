@@ -14,7 +14,7 @@
  * the kernel adds no PML4 entry later, so every space shares them for good.
  */
 #include <kernel/arch.h>
-#include <kernel/boot.h>
+#include <tally/bootinfo.h>
 #include <kernel/memmap.h>
 #include <kernel/panic.h>
 #include <string.h>
@@ -34,6 +34,12 @@ arch_phys_to_virt(paddr_t pa)
 		return (void *)(PHYSMAP_BASE + pa);
 	assert(pa < BOOT_MAP_LIMIT);
 	return (void *)(KERNEL_VMA + pa);
+}
+
+uint64_t
+arch_bootmem_limit(void)
+{
+	return paging_physmap_ready ? UINT64_MAX : BOOT_MAP_LIMIT;
 }
 
 static uint64_t *
@@ -105,8 +111,9 @@ paging_map_kernel_range(char *start, char *end, uint64_t flags)
 
 /*
  * Map usable RAM [base, end) into the physmap: 2 MiB pages where a whole
- * one fits, 4 KiB pages at the edges, so no device register shares a
- * cacheable mapping with RAM. What an overlapping entry mapped already stays.
+ * one fits and no table is there already, 4 KiB pages elsewhere, so no
+ * device register shares a cacheable mapping with RAM. Ranges are disjoint,
+ * so a page found mapped is mapped to itself.
  */
 static void
 paging_map_physmap(uint64_t base, uint64_t end)
@@ -115,27 +122,33 @@ paging_map_physmap(uint64_t base, uint64_t end)
 
 	end = ALIGN_UP(end, PAGE_SIZE);
 	while (pa < end) {
-		unsigned level = pa % (1ul << 21) == 0 && end - pa >= (1ul << 21) ? 1 : 0;
-		uint64_t *e = paging_walk(paging_kernel_pml4, PHYSMAP_BASE + pa, level,
-					  PTE_P | PTE_W);
+		uint64_t va = PHYSMAP_BASE + pa, *e = NULL;
+		unsigned level = 0;
 
-		if (e && !(*e & PTE_P))
+		if (pa % (1ul << 21) == 0 && end - pa >= (1ul << 21)) {
+			e = paging_walk(paging_kernel_pml4, va, 1, PTE_P | PTE_W);
+			level = e && !(*e & PTE_P) ? 1 : 0;   /* a table there: use 4 KiB */
+		}
+		if (!level)
+			e = paging_walk(paging_kernel_pml4, va, 0, PTE_P | PTE_W);
+		if (!e)
+			panic("paging: out of boot memory mapping RAM at %#lx", pa);
+		if (!(*e & PTE_P))
 			*e = pa | PTE_P | PTE_W | PTE_NX | PTE_G | (level ? PTE_PS : 0);
 		pa += level ? 1ul << 21 : PAGE_SIZE;
 	}
 }
 
 void
-arch_memory_init(const struct boot_desc *bd)
+arch_memory_init(const struct tally_mem_region *usable, unsigned n)
 {
 	unsigned i;
 
 	paging_kernel_pml4 = bootmem_alloc_page();
 	if (!paging_kernel_pml4)
 		panic("paging: no memory for the kernel's page tables");
-	for (i = 0; i < bd->mem_count; i++)
-		if (bd->mem[i].type == BOOT_MEM_USABLE)
-			paging_map_physmap(bd->mem[i].base, bd->mem[i].base + bd->mem[i].size);
+	for (i = 0; i < n; i++)
+		paging_map_physmap(usable[i].base, usable[i].base + usable[i].size);
 	paging_map_kernel_range(__text_start, __text_end, 0);
 	paging_map_kernel_range(__rodata_start, __rodata_end, PTE_NX);
 	paging_map_kernel_range(__data_start, (char *)ALIGN_UP((uint64_t)__bss_end, PAGE_SIZE),

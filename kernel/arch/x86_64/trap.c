@@ -133,7 +133,8 @@ x86_trap_kernel(struct arch_regs *r)
 	}
 	if (r->vector == X86_VECTOR_SPURIOUS)
 		return;
-	if ((r->vector == X86_VECTOR_PF || r->vector == 13) &&
+	/* a user copy that faulted on a user address fails; anything else is a bug */
+	if ((r->vector == 13 || (r->vector == X86_VECTOR_PF && read_cr2() < USER_TOP)) &&
 	    r->rip == (uint64_t)x86_user_copy_insn) {
 		r->rip = (uint64_t)x86_user_copy_fixup;
 		return;
@@ -145,6 +146,8 @@ x86_trap_kernel(struct arch_regs *r)
 void
 x86_trap_ist(struct arch_regs *r)
 {
+	if (x86_has_smap)
+		__asm__ volatile("clac" ::: "memory");
 	if (r->vector == 2) {
 		kprintf("nmi: ignored (rip %#lx)\n", r->rip);
 		return;
@@ -257,6 +260,11 @@ void
 arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)
 {
 	(void)t;
+	if (x86_cur_regs != r) {
+		/* data segment registers are not thread state: clear what the last thread left */
+		__asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %0, %%gs"
+				 : : "r"(0) : "memory");
+	}
 	x86_cur_regs = r;
 	cpu_set_kernel_stack((uint64_t)(r + 1));
 	if (read_cr3() != vs->pml4)

@@ -45,12 +45,16 @@ void arch_backtrace(uintptr_t frame);
 /* Kernel virtual address at which physical memory `pa` can be reached. */
 void *arch_phys_to_virt(paddr_t pa);
 
+/* Highest physical address + 1 that boot allocations may use right now. */
+uint64_t arch_bootmem_limit(void);
+
 /*
- * Build the kernel's own page tables, mapping the usable RAM of `bd`; called
- * after memmap_init, allocating from bootmem. Panics if bootmem runs out.
+ * Build the kernel's own page tables, mapping the `n` usable RAM ranges
+ * (sorted, disjoint; memmap's); called after memmap_init, allocating from
+ * bootmem. Panics if bootmem runs out.
  */
-struct boot_desc;
-void arch_memory_init(const struct boot_desc *bd);
+struct tally_mem_region;
+void arch_memory_init(const struct tally_mem_region *usable, unsigned n);
 
 /* Start the periodic timer at `hz`; each tick calls clock_tick(). */
 void arch_timer_init(unsigned hz);

@@ -33,6 +33,10 @@
  * Word 2: badge (endpoint, notification), guard (CNode), watermark (Untyped,
  *         bytes used from the start), slots left to clear (zombie).
  * Word 3: clean_to (Untyped: bytes known to be zero up to here), next zombie.
+ * Word 0 bits 32-39 hold the copy generation: 0 for an original, one more
+ * than its source for a copy. Generations, and Untyped children that are
+ * strictly smaller than their parent, bound the depth of the tree, and so
+ * the work between two preemption points of revoke.
  */
 struct cap {
 	uint64_t w[4];
@@ -85,6 +89,18 @@ static inline unsigned
 cap_guard_bits(const struct cap *c)
 {
 	return (unsigned)((c->w[0] >> 24) & 0xff);
+}
+
+static inline unsigned
+cap_generation(const struct cap *c)
+{
+	return (unsigned)((c->w[0] >> 32) & 0xff);
+}
+
+static inline void
+cap_set_generation(struct cap *c, unsigned g)
+{
+	c->w[0] = (c->w[0] & ~(0xfful << 32)) | ((uint64_t)(g & 0xff) << 32);
 }
 
 static inline void *

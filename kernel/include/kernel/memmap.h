@@ -21,6 +21,8 @@
 
 struct memmap {
 	struct tally_mem_account acct;
+	struct tally_mem_region usable[MEMMAP_FREE_MAX]; /* usable RAM, merged, sorted */
+	unsigned usable_count;
 	struct tally_mem_region free[MEMMAP_FREE_MAX];
 	unsigned free_count;
 	bool sealed;
@@ -42,8 +44,11 @@ bool memmap_init(struct memmap *mm, const struct boot_desc *bd);
  */
 paddr_t memmap_take_page(struct memmap *mm);
 
-/* Take n contiguous pages from the lowest free range that has them, or 0. */
-paddr_t memmap_take_pages(struct memmap *mm, unsigned long n);
+/*
+ * Take n contiguous pages from the lowest free range that has them, all
+ * below `limit`, or 0.
+ */
+paddr_t memmap_take_pages(struct memmap *mm, unsigned long n, uint64_t limit);
 
 /* End boot-time allocation; later memmap_take_page calls return 0. */
 void memmap_seal(struct memmap *mm);
