@@ -28,8 +28,9 @@ enum tally_error {
 };
 
 /*
- * The detail of a thread's last failed call, read with
- * TALLY_SYS_ERROR_DETAIL. Fields that do not apply are 0.
+ * The detail of a thread's last failed invocation, read with
+ * TALLY_SYS_ERROR_DETAIL. Fields that do not apply are 0. A successful call
+ * leaves it as it was.
  */
 struct tally_error_detail {
 	unsigned long error;     /* the code the call returned */

@@ -86,10 +86,14 @@ invoke_fail(struct invocation *inv, enum tally_error err, unsigned argument, uin
 static long
 sys_invoke(struct thread *t)
 {
-	struct tally_error_detail d = { 0 };
-	struct invocation inv = { .caller = t, .label = arch_regs_syscall_arg(&t->regs, 1) };
+	struct tally_error_detail d;
+	struct invocation inv;
 	unsigned i;
 
+	d.lookup = TALLY_LOOKUP_OK;
+	d.bits_left = 0;
+	inv.caller = t;
+	inv.label = arch_regs_syscall_arg(&t->regs, 1);
 	inv.slot = cspace_lookup(t, arch_regs_syscall_arg(&t->regs, 0), 64, &d);
 	if (inv.slot && cte_empty(inv.slot))
 		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
@@ -174,8 +178,6 @@ syscall_invoke(struct thread *t)
 		arch_regs_restart_syscall(&t->regs);
 		return;
 	}
-	if (r == TALLY_OK)
-		t->error = (struct tally_error_detail){ 0 };
 	arch_regs_set_syscall_result(&t->regs, (uint64_t)r, arch_regs_syscall_arg(&t->regs, 2));
 }
 

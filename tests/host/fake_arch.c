@@ -154,34 +154,9 @@ arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t 
 	r->args[0] = arg;
 }
 
-uint64_t
-arch_regs_syscall_number(const struct arch_regs *r)
-{
-	return r->number;
-}
 
-uint64_t
-arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
-{
-	if (i < 6)
-		return r->args[i];
-	return i < 8 ? r->extra[i - 6] : 0;
-}
 
-void
-arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
-{
-	if (i < 6)
-		r->args[i] = v;
-	else if (i < 8)
-		r->extra[i - 6] = v;
-}
 
-void
-arch_regs_restart_syscall(struct arch_regs *r)
-{
-	r->restarts++;
-}
 
 void
 arch_preempt_window(void)
@@ -196,18 +171,7 @@ arch_kva_to_phys(const void *p)
 	return (paddr_t)((const unsigned char *)p - fake_ram);
 }
 
-void
-arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value)
-{
-	r->error = error;
-	r->value = value;
-}
 
-vaddr_t
-arch_regs_pc(const struct arch_regs *r)
-{
-	return r->pc;
-}
 
 void
 arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)

@@ -16,6 +16,7 @@
 _Static_assert(__builtin_offsetof(struct arch_regs, vector) == 120, "entry.S REGS_VECTOR");
 _Static_assert(__builtin_offsetof(struct arch_regs, cs) == 144, "entry.S REGS_CS");
 _Static_assert(sizeof(struct arch_regs) == 176, "entry.S REGS_SIZE");
+_Static_assert(X86_VECTOR_SYSCALL_MARK == X86_VECTOR_SYSCALL, "one syscall mark");
 _Static_assert(__builtin_offsetof(struct thread, regs) == 0, "frame first in a thread");
 
 extern char __text_start[], __text_end[];
@@ -196,65 +197,12 @@ arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t 
 	r->vector = X86_VECTOR_NONE;
 }
 
-uint64_t
-arch_regs_syscall_number(const struct arch_regs *r)
-{
-	return r->rax;
-}
 
-/* The frame's argument registers, by syscall argument number. */
-static uint64_t *
-regs_arg(struct arch_regs *r, unsigned i)
-{
-	switch (i) {
-	case 0: return &r->rdi;
-	case 1: return &r->rsi;
-	case 2: return &r->rdx;
-	case 3: return &r->r10;
-	case 4: return &r->r8;
-	case 5: return &r->r9;
-	case 6: return &r->r12;
-	case 7: return &r->r13;
-	default: return NULL;
-	}
-}
 
-uint64_t
-arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
-{
-	uint64_t *p = regs_arg((struct arch_regs *)r, i);
 
-	return p ? *p : 0;
-}
 
-void
-arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
-{
-	uint64_t *p = regs_arg(r, i);
 
-	if (p)
-		*p = v;
-}
 
-void
-arch_regs_restart_syscall(struct arch_regs *r)
-{
-	r->rip -= 2;   /* the syscall instruction is two bytes */
-}
-
-void
-arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value)
-{
-	r->rax = error;
-	r->rdx = value;
-}
-
-vaddr_t
-arch_regs_pc(const struct arch_regs *r)
-{
-	/* a syscall's saved rip is past the 2-byte instruction */
-	return r->vector == X86_VECTOR_SYSCALL ? r->rip - 2 : r->rip;
-}
 
 void
 arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)

@@ -99,20 +99,22 @@ unsigned arch_device_memory(struct tally_mem_region *out, unsigned max);
 paddr_t arch_kva_to_phys(const void *p);
 
 /*
- * User register frames. System-call argument registers are numbered 0..7
- * (on x86_64: rdi rsi rdx r10 r8 r9 r12 r13); arch_regs_set_syscall_arg
- * writes one back as a result.
+ * User register frames. <arch/types.h> provides these inline, since every
+ * system call uses them:
+ *   uint64_t arch_regs_syscall_number(const struct arch_regs *r);
+ *   uint64_t arch_regs_syscall_arg(const struct arch_regs *r, unsigned i);
+ *       argument registers numbered 0..ARCH_SYSCALL_ARGS-1 (on x86_64:
+ *       rdi rsi rdx r10 r8 r9 r12 r13); out of range reads 0
+ *   void arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v);
+ *       write one back as a result
+ *   void arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error,
+ *                                     uint64_t value);
+ *   vaddr_t arch_regs_pc(const struct arch_regs *r);
+ *       the instruction that entered the kernel (for a syscall, the syscall)
+ *   void arch_regs_restart_syscall(struct arch_regs *r);
+ *       make the thread issue its system call again when it next runs
  */
-#define ARCH_SYSCALL_ARGS 8
 void arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t arg);
-uint64_t arch_regs_syscall_number(const struct arch_regs *r);
-uint64_t arch_regs_syscall_arg(const struct arch_regs *r, unsigned i);
-void arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v);
-void arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value);
-vaddr_t arch_regs_pc(const struct arch_regs *r);
-
-/* Make the thread issue its system call again when it next runs. */
-void arch_regs_restart_syscall(struct arch_regs *r);
 
 /*
  * Let a pending interrupt in for a moment (a preemption point inside a long

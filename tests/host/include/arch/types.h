@@ -18,6 +18,50 @@ struct arch_regs {
 	uint64_t restarts;   /* times the call was set to be issued again */
 };
 
+#define ARCH_SYSCALL_ARGS 8
+
+static inline uint64_t
+arch_regs_syscall_number(const struct arch_regs *r)
+{
+	return r->number;
+}
+
+static inline uint64_t
+arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
+{
+	if (i < 6)
+		return r->args[i];
+	return i < 8 ? r->extra[i - 6] : 0;
+}
+
+static inline void
+arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
+{
+	if (i < 6)
+		r->args[i] = v;
+	else if (i < 8)
+		r->extra[i - 6] = v;
+}
+
+static inline void
+arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value)
+{
+	r->error = error;
+	r->value = value;
+}
+
+static inline uint64_t
+arch_regs_pc(const struct arch_regs *r)
+{
+	return r->pc;
+}
+
+static inline void
+arch_regs_restart_syscall(struct arch_regs *r)
+{
+	r->restarts++;
+}
+
 struct arch_vspace {
 	uint64_t id;
 	unsigned mappings;

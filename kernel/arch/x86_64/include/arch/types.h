@@ -22,6 +22,69 @@ struct arch_regs {
 	uint64_t rip, cs, rflags, rsp, ss;
 } __attribute__((aligned(16)));
 
+#define X86_VECTOR_SYSCALL_MARK 0x100  /* = X86_VECTOR_SYSCALL in <arch/x86.h> */
+#define ARCH_SYSCALL_ARGS 8
+
+static inline uint64_t
+arch_regs_syscall_number(const struct arch_regs *r)
+{
+	return r->rax;
+}
+
+/* The frame's argument register number i, or NULL. */
+static inline uint64_t *
+x86_regs_arg(struct arch_regs *r, unsigned i)
+{
+	switch (i) {
+	case 0: return &r->rdi;
+	case 1: return &r->rsi;
+	case 2: return &r->rdx;
+	case 3: return &r->r10;
+	case 4: return &r->r8;
+	case 5: return &r->r9;
+	case 6: return &r->r12;
+	case 7: return &r->r13;
+	default: return (uint64_t *)0;
+	}
+}
+
+static inline uint64_t
+arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
+{
+	uint64_t *p = x86_regs_arg((struct arch_regs *)r, i);
+
+	return p ? *p : 0;
+}
+
+static inline void
+arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
+{
+	uint64_t *p = x86_regs_arg(r, i);
+
+	if (p)
+		*p = v;
+}
+
+static inline void
+arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value)
+{
+	r->rax = error;
+	r->rdx = value;
+}
+
+static inline uint64_t
+arch_regs_pc(const struct arch_regs *r)
+{
+	/* a syscall's saved rip is past the 2-byte instruction */
+	return r->vector == X86_VECTOR_SYSCALL_MARK ? r->rip - 2 : r->rip;
+}
+
+static inline void
+arch_regs_restart_syscall(struct arch_regs *r)
+{
+	r->rip -= 2;
+}
+
 /* An address space: the physical address of its top-level table. */
 struct arch_vspace {
 	uint64_t pml4;
