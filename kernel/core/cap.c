@@ -133,7 +133,9 @@ cap_copyable(const struct cap *c)
 bool
 cap_same_object(const struct cap *a, const struct cap *b)
 {
-	return cap_type(a) == cap_type(b) && cap_object(a) == cap_object(b);
+	/* an Untyped and its first Untyped child share an address, not a size */
+	return cap_type(a) == cap_type(b) && cap_object(a) == cap_object(b) &&
+	       cap_size_bits(a) == cap_size_bits(b);
 }
 
 /*
