@@ -67,12 +67,14 @@ enum tally_invocation {
 
 	/* On a CNode (the destination): MR0 destination index, MR1 source
 	 * cptr, MR2 source depth, MR3 rights mask. COPY keeps the badge; MINT
-	 * also sets MR4 as badge (endpoints and notifications only). */
+	 * also sets MR4 as badge (endpoints and notifications) or guard data
+	 * (CNodes: guard_bits | guard << 6). The CNode the source sits in must
+	 * have READ. */
 	TALLY_CNODE_COPY,
 	TALLY_CNODE_MINT,
 	/* On a CNode (the destination): MR0 destination index, MR1 source
 	 * cptr, MR2 source depth. The capability keeps its place in the
-	 * derivation tree. */
+	 * derivation tree. The CNode the source sits in must have WRITE. */
 	TALLY_CNODE_MOVE,
 	/* On a CNode: MR0 index. Deletes the capability and everything derived
 	 * from it; the last capability to an object destroys the object. */
@@ -81,8 +83,9 @@ enum tally_invocation {
 	 * capability, which stays. */
 	TALLY_CNODE_REVOKE,
 	/* On a CNode: MR0 index. Results: MR0 type, MR1 rights, MR2 badge
-	 * (or size_bits), MR3 object address (physical), MR4 flags
-	 * (TALLY_INSPECT_*), MR5 untyped bytes free. */
+	 * (Untyped, CNode: size_bits), MR3 object address (physical), MR4 flags
+	 * (TALLY_INSPECT_*), MR5 Untyped: bytes free; CNode: guard data
+	 * (guard_bits | guard << 6, as MINT takes it). */
 	TALLY_CNODE_INSPECT,
 	TALLY_INVOCATION_COUNT
 };

@@ -316,7 +316,7 @@ cap_revoke(struct cte *s)
 			return CAP_PREEMPTED;
 		x = parent == s ? s->first_child : parent;
 	}
-	return cap_drain();
+	return cap_drain() == CAP_DONE ? CAP_DONE : CAP_PREEMPTED_DRAIN;
 }
 
 enum cap_progress
@@ -324,5 +324,5 @@ cap_delete(struct cte *s)
 {
 	if (!cte_empty(s))
 		cap_delete_one(s);
-	return cap_drain();
+	return cap_drain() == CAP_DONE ? CAP_DONE : CAP_PREEMPTED_DRAIN;
 }

@@ -100,8 +100,9 @@ check_children(const struct cte *p)
 	const struct cte *k, *prev = NULL;
 	const char *why;
 
-	if (!p->first_child)
-		return p->last_child ? "a last child without a first" : NULL;
+	if (!p->first_child)   /* a zombie's last_child links the zombie list */
+		return p->last_child && cap_type(&p->cap) != TALLY_OBJ_ZOMBIE ?
+			       "a last child without a first" : NULL;
 	for (k = p->first_child;; prev = k, k = k->next) {
 		if ((why = check_child(p, k, prev, &lowest)))
 			return why;

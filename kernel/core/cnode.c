@@ -22,7 +22,8 @@ lookup_fail(struct tally_error_detail *d, enum tally_lookup_failure why, unsigne
 }
 
 struct cte *
-cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth, struct tally_error_detail *d)
+cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth, struct tally_error_detail *d,
+	      unsigned *cnode_rights)
 {
 	const struct cte *node = &t->cspace_root;
 	unsigned bits = depth;
@@ -45,6 +46,8 @@ cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth, struct tally_erro
 		if (index == 0)
 			return lookup_fail(d, TALLY_LOOKUP_RESERVED_SLOT, bits);
 		slot = (struct cte *)cap_object(&node->cap) + index;
+		if (cnode_rights)
+			*cnode_rights = cap_rights(&node->cap);
 		if (bits == 0)
 			return slot;
 		if (cap_type(&slot->cap) != TALLY_OBJ_CNODE)
@@ -66,14 +69,23 @@ cnode_slot(struct invocation *inv, uint64_t index, long *err)
 	return (struct cte *)cap_object(&inv->slot->cap) + index;
 }
 
-/* Look up the source capability: MR1 cptr, MR2 depth, in the caller's CSpace. */
+/*
+ * Look up the source capability: MR1 cptr, MR2 depth, in the caller's
+ * CSpace. The CNode it sits in must grant `need` (READ to copy from it,
+ * WRITE to take from it).
+ */
 static struct cte *
-cnode_source(struct invocation *inv, long *err)
+cnode_source(struct invocation *inv, unsigned need, long *err)
 {
 	struct tally_error_detail d = { 0 };
+	unsigned rights = 0;
 	struct cte *src;
 
-	src = cspace_lookup(inv->caller, inv->mr[1], (unsigned)MIN(inv->mr[2], 65ul), &d);
+	src = cspace_lookup(inv->caller, inv->mr[1], (unsigned)MIN(inv->mr[2], 65ul), &d, &rights);
+	if (src && !(rights & need)) {
+		*err = invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 2, inv->mr[1], need);
+		return NULL;
+	}
 	if (src && cte_empty(src)) {
 		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
 		src = NULL;
@@ -135,7 +147,7 @@ cnode_copy(struct invocation *inv, bool mint)
 		return err;
 	if (!cte_empty(dst))
 		return invoke_fail(inv, TALLY_ERR_SLOT_OCCUPIED, 1, inv->mr[0], 0);
-	if (!(src = cnode_source(inv, &err)))
+	if (!(src = cnode_source(inv, TALLY_RIGHT_READ, &err)))
 		return err;
 	err = cnode_derive(inv, &src->cap, mint ? &inv->mr[4] : NULL, &cap);
 	if (err)
@@ -155,7 +167,7 @@ cnode_move(struct invocation *inv)
 		return err;
 	if (!cte_empty(dst))
 		return invoke_fail(inv, TALLY_ERR_SLOT_OCCUPIED, 1, inv->mr[0], 0);
-	if (!(src = cnode_source(inv, &err)))
+	if (!(src = cnode_source(inv, TALLY_RIGHT_WRITE, &err)))
 		return err;
 	cdt_move(src, dst);
 	return TALLY_OK;
@@ -181,8 +193,12 @@ cnode_inspect(struct invocation *inv)
 			     cap_size_bits(c) : cap_word2(c);
 	inv->mr[3] = cap_object(c) ? arch_kva_to_phys(cap_object(c)) : 0;
 	inv->mr[4] = flags;
-	inv->mr[5] = cap_type(c) == TALLY_OBJ_UNTYPED ?
-			     (1ul << cap_size_bits(c)) - (s->first_child ? cap_word2(c) : 0) : 0;
+	if (cap_type(c) == TALLY_OBJ_UNTYPED)
+		inv->mr[5] = (1ul << cap_size_bits(c)) - (s->first_child ? cap_word2(c) : 0);
+	else if (cap_type(c) == TALLY_OBJ_CNODE)
+		inv->mr[5] = cap_guard_bits(c) | cap_word2(c) << 6;
+	else
+		inv->mr[5] = 0;
 	return TALLY_OK;
 }
 
@@ -195,8 +211,13 @@ cnode_delete_or_revoke(struct invocation *inv, bool delete)
 
 	if (!(s = cnode_slot(inv, inv->mr[0], &err)))
 		return err;
+	/* an Untyped's objects would outlive any way to reclaim their memory */
+	if (delete && cap_type(&s->cap) == TALLY_OBJ_UNTYPED && s->first_child)
+		return invoke_fail(inv, TALLY_ERR_REVOKE_FIRST, 1, inv->mr[0], 0);
 	p = delete ? cap_delete(s) : cap_revoke(s);
-	return p == CAP_PREEMPTED ? INVOKE_PREEMPTED : TALLY_OK;
+	if (p == CAP_PREEMPTED)
+		return INVOKE_PREEMPTED;
+	return p == CAP_PREEMPTED_DRAIN ? INVOKE_PREEMPTED_DRAIN : TALLY_OK;
 }
 
 long

@@ -90,11 +90,18 @@ sys_invoke(struct thread *t)
 	struct invocation inv;
 	unsigned i;
 
+	if (t->pending_drain) {
+		/* a delete or revoke whose slot work is done: do not decode it again */
+		if (cap_drain() != CAP_DONE)
+			return INVOKE_PREEMPTED_DRAIN;
+		t->pending_drain = false;
+		return TALLY_OK;
+	}
 	d.lookup = TALLY_LOOKUP_OK;
 	d.bits_left = 0;
 	inv.caller = t;
 	inv.label = arch_regs_syscall_arg(&t->regs, 1);
-	inv.slot = cspace_lookup(t, arch_regs_syscall_arg(&t->regs, 0), 64, &d);
+	inv.slot = cspace_lookup(t, arch_regs_syscall_arg(&t->regs, 0), 64, &d, NULL);
 	if (inv.slot && cte_empty(inv.slot))
 		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
 	if (!inv.slot || d.lookup) {
@@ -173,8 +180,9 @@ syscall_invoke(struct thread *t)
 {
 	long r = sys_invoke(t);
 
-	if (r == INVOKE_PREEMPTED) {
+	if (r == INVOKE_PREEMPTED || r == INVOKE_PREEMPTED_DRAIN) {
 		t->preemptions++;
+		t->pending_drain = r == INVOKE_PREEMPTED_DRAIN;
 		arch_regs_restart_syscall(&t->regs);
 		return;
 	}

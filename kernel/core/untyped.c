@@ -39,7 +39,7 @@ static long
 retype_decode_dest(struct invocation *inv, struct retype *rt)
 {
 	struct tally_error_detail d = { 0 };
-	struct cte *cn = cspace_lookup(inv->caller, inv->mr[2], 64, &d);
+	struct cte *cn = cspace_lookup(inv->caller, inv->mr[2], 64, &d, NULL);
 	uint64_t i, slots;
 
 	if (!cn || cte_empty(cn)) {

@@ -10,6 +10,7 @@ Suite *ksym_suite(void);
 Suite *elf_suite(void);
 Suite *memmap_suite(void);
 Suite *syscall_suite(void);
+Suite *cap_suite(void);
 
 /*
  * For assertions inside long property loops: Check records every passing

@@ -173,8 +173,9 @@ void cdt_move(struct cte *src, struct cte *dst);
 /* ---- delete and revoke (cap.c) ---- */
 
 enum cap_progress {
-	CAP_DONE,       /* finished */
-	CAP_PREEMPTED,  /* stopped at a preemption point; the call is restarted */
+	CAP_DONE,            /* finished */
+	CAP_PREEMPTED,       /* stopped at a preemption point; the call is restarted */
+	CAP_PREEMPTED_DRAIN, /* the slot's work is done; only zombies are left */
 };
 
 /* Delete everything derived from s (s stays), then finish pending destruction. */

@@ -19,6 +19,8 @@ struct invocation {
 
 /* Returned by an invocation that stopped at a preemption point. */
 #define INVOKE_PREEMPTED (-1l)
+/* ... after its own work was done: the restart only finishes zombies. */
+#define INVOKE_PREEMPTED_DRAIN (-2l)
 
 /*
  * Record why the call failed in the caller's error record and return err.
@@ -30,10 +32,12 @@ long invoke_fail(struct invocation *inv, enum tally_error err, unsigned argument
 /*
  * Resolve (cptr, depth) in t's CSpace. Returns the slot, or NULL with the
  * failure kind and the bits left in *detail. An empty slot is returned, not
- * an error: callers decide whether they need it full or empty.
+ * an error: callers decide whether they need it full or empty. When
+ * cnode_rights is not NULL it receives the rights of the CNode capability
+ * through which the slot was reached.
  */
 struct cte *cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth,
-			  struct tally_error_detail *detail);
+			  struct tally_error_detail *detail, unsigned *cnode_rights);
 
 /* Per object type; each returns enum tally_error or INVOKE_PREEMPTED. */
 long cnode_invoke(struct invocation *inv);
