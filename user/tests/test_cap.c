@@ -61,7 +61,7 @@ untyped_free(unsigned long slot)
 	struct tally_slot_info si;
 
 	tally_cnode_inspect(ROOT, slot, &si);
-	return si.untyped_free;
+	return si.extra;
 }
 
 /* Invoke whatever is at cptr (an inspect of slot 1), to exercise lookups. */
@@ -270,6 +270,25 @@ TEST(delete_leaves_derived_capabilities_and_the_last_one_destroys)
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c2));      /* the last one */
 	EXPECT_EQ(1ul << bits, untyped_free(u));
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, c2));      /* an empty slot: nothing to do */
+}
+
+TEST(an_untyped_in_use_must_be_revoked_before_it_is_deleted)
+{
+	unsigned bits;
+	unsigned long u = big_untyped(&bits), v = slot_alloc(), e = slot_alloc();
+	struct tally_slot_info si;
+
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(u, TALLY_OBJ_UNTYPED, 16, ROOT, v, 1));
+	EXPECT_ERR(TALLY_OK, tally_untyped_retype(v, TALLY_OBJ_ENDPOINT, 0, ROOT, e, 1));
+	EXPECT_ERR(TALLY_ERR_REVOKE_FIRST, tally_cnode_delete(ROOT, v));
+	EXPECT_EQ(TALLY_OBJ_UNTYPED, slot_type(v));
+	EXPECT_ERR(TALLY_OK, tally_cnode_revoke(ROOT, v));
+	EXPECT_EQ(TALLY_OBJ_NULL, slot_type(e));
+	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, v));
+	EXPECT_EQ(1ul << bits, untyped_free(u));
+	/* the root CNode's guard makes cptr n name slot n */
+	EXPECT_ERR(TALLY_OK, tally_cnode_inspect(ROOT, ROOT, &si));
+	EXPECT_EQ(64 - TALLY_ROOT_CNODE_RADIX, si.extra & 0x3f);
 }
 
 TEST(revoke_deletes_every_generation_of_copies)

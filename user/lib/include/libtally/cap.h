@@ -95,7 +95,8 @@ tally_cnode_revoke(unsigned long cnode, unsigned long index)
 
 /* What a slot holds. */
 struct tally_slot_info {
-	unsigned long type, rights, word, paddr, flags, untyped_free;
+	unsigned long type, rights, word, paddr, flags;
+	unsigned long extra;   /* Untyped: bytes free; CNode: guard data */
 };
 
 static inline long
