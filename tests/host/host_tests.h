@@ -11,6 +11,8 @@ Suite *elf_suite(void);
 Suite *memmap_suite(void);
 Suite *syscall_suite(void);
 Suite *cap_suite(void);
+Suite *cap_delete_suite(void);
+Suite *cap_random_suite(void);
 
 /*
  * For assertions inside long property loops: Check records every passing
