@@ -94,13 +94,14 @@ cdt_splice(struct cte *x, struct cte *first, struct cte *last)
 	else
 		prev->next = first ? first : next;
 	if (cte_is_tag(next))
-		cte_untag(next)->last_child = last ? last : cte_is_tag(prev) ? NULL : prev;
+		cte_untag(next)->last_child = first ? last : cte_is_tag(prev) ? NULL : prev;
 	else
-		next->prev = last ? last : prev;
+		next->prev = first ? last : prev;
 	if (first) {
 		first->prev = prev;
 		last->next = next;
 	}
+	/* (last is read only with first: a zombie's last_child is a list link) */
 }
 
 void
@@ -247,8 +248,50 @@ cap_delete_one(struct cte *s)
 }
 
 /*
- * One step of emptying zombie z: delete the capability in its highest
- * occupied slot. Returns true when z had nothing left and is gone.
+ * Move zombie z to the head of the list: it must be finished before the one
+ * that met it can go on.
+ */
+static void
+zombie_promote(struct cte *z)
+{
+	zombie_remove(z);
+	zombie_push(z);
+}
+
+static struct cte *
+cdt_leftmost_leaf(struct cte *x)
+{
+	while (x->first_child)
+		x = x->first_child;
+	return x;
+}
+
+/*
+ * One step of clearing slot s of a dying CNode. Capabilities go one at a
+ * time, their children taking their place; but an Untyped takes the objects
+ * made from it along (whoever held the CNode held that memory), leaves
+ * first. A zombie met there is finished first. Untypeds never move between
+ * CNodes (cnode.c), so such waiting never closes a circle.
+ */
+static void
+zombie_clear_slot(struct cte *s)
+{
+	struct cte *leaf;
+
+	if (cap_type(&s->cap) != TALLY_OBJ_UNTYPED || !s->first_child) {
+		cap_delete_one(s);
+		return;
+	}
+	leaf = cdt_leftmost_leaf(s);
+	if (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE)
+		zombie_promote(leaf);
+	else
+		cap_delete_one(leaf);
+}
+
+/*
+ * One step of emptying zombie z: clear its highest occupied slot. Returns
+ * true when z had nothing left and is gone.
  */
 static bool
 zombie_step(struct cte *z)
@@ -264,7 +307,7 @@ zombie_step(struct cte *z)
 	if (i > 0 && cte_empty(&slots[i]))
 		return false;                        /* scan batch used up */
 	if (i > 0) {
-		cap_delete_one(&slots[i]);
+		zombie_clear_slot(&slots[i]);
 		return false;
 	}
 	c = z->cap;
@@ -286,14 +329,6 @@ cap_drain(void)
 	return CAP_DONE;
 }
 
-static struct cte *
-cdt_leftmost_leaf(struct cte *x)
-{
-	while (x->first_child)
-		x = x->first_child;
-	return x;
-}
-
 enum cap_progress
 cap_revoke(struct cte *s)
 {
@@ -304,10 +339,13 @@ cap_revoke(struct cte *s)
 		struct cte *parent = cte_untag(leaf->prev);  /* leaf is a first child */
 
 		if (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE) {
-			/* finish it; that may delete anything, so start again from s */
-			while (!zombie_step(leaf))
+			/* finish it (and what it waits for) first, then start again from s */
+			zombie_promote(leaf);
+			while (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE) {
+				zombie_step(zombie_head);
 				if (sched_preempt_point())
 					return CAP_PREEMPTED;
+			}
 			x = s->first_child;
 			continue;
 		}

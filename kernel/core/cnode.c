@@ -156,7 +156,21 @@ cnode_copy(struct invocation *inv, bool mint)
 	return TALLY_OK;
 }
 
-/* MOVE: MR0 dest index, MR1 source cptr, MR2 source depth. */
+/* Does slot s lie in the CNode that capability cn names? */
+static bool
+cnode_holds(const struct cap *cn, const struct cte *s)
+{
+	const struct cte *slots = cap_object(cn);
+
+	return s >= slots && s < slots + (1ul << cap_size_bits(cn));
+}
+
+/*
+ * MOVE: MR0 dest index, MR1 source cptr, MR2 source depth. An Untyped moves
+ * only within its CNode: it then always lives in a CNode made before it, and
+ * never in one made from its own memory, so destroying CNodes can never wait
+ * in a circle (docs/design-decisions.md, 16).
+ */
 static long
 cnode_move(struct invocation *inv)
 {
@@ -169,6 +183,8 @@ cnode_move(struct invocation *inv)
 		return invoke_fail(inv, TALLY_ERR_SLOT_OCCUPIED, 1, inv->mr[0], 0);
 	if (!(src = cnode_source(inv, TALLY_RIGHT_WRITE, &err)))
 		return err;
+	if (cap_type(&src->cap) == TALLY_OBJ_UNTYPED && !cnode_holds(&inv->slot->cap, src))
+		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 2, TALLY_OBJ_UNTYPED, 0);
 	cdt_move(src, dst);
 	return TALLY_OK;
 }

@@ -90,13 +90,14 @@ sys_invoke(struct thread *t)
 	struct invocation inv;
 	unsigned i;
 
-	if (t->pending_drain) {
+	if (t->pending_drain && t->pending_pc == arch_regs_pc(&t->regs)) {
 		/* a delete or revoke whose slot work is done: do not decode it again */
 		if (cap_drain() != CAP_DONE)
 			return INVOKE_PREEMPTED_DRAIN;
 		t->pending_drain = false;
 		return TALLY_OK;
 	}
+	t->pending_drain = false;
 	d.lookup = TALLY_LOOKUP_OK;
 	d.bits_left = 0;
 	inv.caller = t;
@@ -183,6 +184,7 @@ syscall_invoke(struct thread *t)
 	if (r == INVOKE_PREEMPTED || r == INVOKE_PREEMPTED_DRAIN) {
 		t->preemptions++;
 		t->pending_drain = r == INVOKE_PREEMPTED_DRAIN;
+		t->pending_pc = arch_regs_pc(&t->regs);
 		arch_regs_restart_syscall(&t->regs);
 		return;
 	}

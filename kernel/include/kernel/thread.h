@@ -32,7 +32,8 @@ struct thread {
 	struct cte cspace_root;         /* a copy of its root CNode capability */
 	struct tally_error_detail error;/* why its last call failed */
 	uint64_t preemptions;           /* how often its long calls were preempted */
-	bool pending_drain;             /* its restarted call only finishes zombies */
+	bool pending_drain;             /* its restarted call only finishes zombies, */
+	vaddr_t pending_pc;             /* if it is the call at this pc */
 };
 
 extern struct thread boot_threads[CONFIG_BOOT_THREADS];
