@@ -74,10 +74,12 @@ enum tally_invocation {
 	TALLY_CNODE_MINT,
 	/* On a CNode (the destination): MR0 destination index, MR1 source
 	 * cptr, MR2 source depth. The capability keeps its place in the
-	 * derivation tree. The CNode the source sits in must have WRITE. */
+	 * derivation tree. The CNode the source sits in must have WRITE. An
+	 * Untyped moves only within its own CNode. */
 	TALLY_CNODE_MOVE,
-	/* On a CNode: MR0 index. Deletes the capability and everything derived
-	 * from it; the last capability to an object destroys the object. */
+	/* On a CNode: MR0 index. Deletes the capability; what was derived
+	 * from it takes its place. The last capability to an object destroys
+	 * the object. An Untyped with live objects: REVOKE_FIRST. */
 	TALLY_CNODE_DELETE,
 	/* On a CNode: MR0 index. Deletes everything derived from the
 	 * capability, which stays. */

@@ -1,6 +1,8 @@
 /*
- * The root task's boot capabilities (see boot_caps.h). All of them are roots
- * of the derivation tree: they come from nothing the root task could revoke.
+ * The root task's boot capabilities (see boot_caps.h). They hang directly
+ * under the derivation tree's sentinel: they come from nothing the root task
+ * could revoke. (The thread's copy of its root CNode capability is a child
+ * of slot 1.)
  */
 #include <kernel/boot_caps.h>
 #include <kernel/arch.h>

@@ -157,7 +157,7 @@ cte_empty(const struct cte *s)
 
 /* ---- derivation tree (cap.c) ---- */
 
-/* The parent of s, or NULL for a root. O(number of earlier siblings). */
+/* The parent of s (the sentinel for boot capabilities). O(later siblings). */
 struct cte *cdt_parent(const struct cte *s);
 
 /* Put `cap` into empty slot `dst` as the newest child of `parent` (or of
