@@ -1,8 +1,10 @@
 /*
  * init: the root task of the interactive image (`make run`). Until the
  * space bank, supervisor and shell exist, it greets, shows what the kernel
- * handed it, and ends; the kernel then idles.
+ * handed it (memory figures and capabilities), and ends; the kernel then
+ * idles.
  */
+#include <libtally/cap.h>
 #include <libtally/start.h>
 #include <libtally/stdio.h>
 #include <libtally/syscall.h>
@@ -26,9 +28,16 @@ main(const struct tally_bootinfo *bi)
 	print_mib("modules", bi->mem.modules);
 	print_mib("boot", bi->mem.boot);
 	print_mib("free", bi->mem.free);
-	for (i = 0; i < bi->free_region_count; i++)
-		printf("  free region %#lx, %lu KiB\n", bi->free_regions[i].base,
-		       bi->free_regions[i].size >> 10);
+	printf("init: my capabilities: root CNode in slot %u (%lu slots), address space %u,"
+	       " thread %u, IRQ control %u, I/O-port control %u\n", TALLY_SLOT_ROOT_CNODE,
+	       1ul << bi->root_cnode_radix, TALLY_SLOT_ROOT_VSPACE, TALLY_SLOT_ROOT_THREAD,
+	       TALLY_SLOT_IRQ_CONTROL, TALLY_SLOT_IOPORT_CONTROL);
+	printf("init: %lu untyped capabilities in slots %lu..%lu:\n", bi->untyped_count,
+	       bi->untyped_first, bi->untyped_first + bi->untyped_count - 1);
+	for (i = 0; i < bi->untyped_count; i++)
+		printf("  slot %4lu  %#14lx  2^%-2u bytes%s\n", bi->untyped_first + i,
+		       bi->untyped[i].paddr, bi->untyped[i].size_bits,
+		       bi->untyped[i].device ? "  (device)" : "");
 	printf("init: timer at %lu Hz, %lu ticks so far\n", bi->tick_hz, tally_clock());
 	printf("init: nothing more to run yet; quit QEMU with Ctrl-A then X\n");
 	return 0;
