@@ -7,8 +7,12 @@
  * watermark, aligned to their size. When every object made from an Untyped
  * is gone (it has no children), the watermark goes back to 0 and the whole
  * space is reused. Memory handed to typed objects is zeroed first, in bounded
- * chunks between preemption points; the Untyped's clean_to word remembers how
- * far zeroing got, so a preempted retype resumes instead of starting over.
+ * chunks between preemption points. The Untyped remembers one range known to
+ * be zero, [clean_start, clean_to): zeroing grows it (down, then up) and
+ * keeps its progress there, and handing memory out moves clean_start above
+ * what was handed out. The range outlives the reset of the watermark, so a
+ * preempted retype resumes instead of starting over, whatever other threads
+ * made and unmade from the same Untyped meanwhile.
  */
 #include <kernel/invoke.h>
 #include <kernel/arch.h>
@@ -98,24 +102,52 @@ retype_decode(struct invocation *inv, struct retype *rt)
 }
 
 /*
- * Zero [clean_to, end) of the untyped in chunks. Returns false when preempted;
- * the progress stays in the capability's clean_to word.
+ * Make [start, end) of the untyped zero, all of it free memory (start is at
+ * or above the watermark). Grows the known-zero range in chunks, down to the
+ * granule above start and up to end, and zeroes the part of start's granule
+ * below that last. Returns false when preempted; the progress is kept in the
+ * capability.
  */
 static bool
-untyped_zero(struct cte *u, uint64_t end)
+untyped_zero(struct cte *u, uint64_t start, uint64_t end)
 {
 	char *base = cap_object(&u->cap);
-	uint64_t clean = cap_word3(&u->cap);
+	uint64_t unit = untyped_clean_unit(&u->cap), step = MAX(unit, ZERO_CHUNK);
+	uint64_t low = ALIGN_UP(start, unit), zs, ze;
 
-	while (clean < end) {
-		uint64_t n = MIN(end - clean, ZERO_CHUNK);
+	if (cap_word3(&u->cap) <= low || untyped_clean_start(&u->cap) > cap_word3(&u->cap)) {
+		untyped_set_clean_start(&u->cap, low);   /* nothing useful known: start afresh */
+		cap_set_word3(&u->cap, low);
+	}
+	/*
+	 * Each round grows the range both ways by up to a chunk, and a round
+	 * that finishes does not stop at the preemption point: so every round
+	 * gains ground upward, even if others keep dirtying what lies below.
+	 */
+	for (;;) {
+		zs = untyped_clean_start(&u->cap);
+		ze = cap_word3(&u->cap);
+		if (zs > low) {
+			uint64_t from = zs - low > step ? zs - step : low;
 
-		memset(base + clean, 0, n);
-		clean += n;
-		cap_set_word3(&u->cap, clean);
-		if (clean < end && sched_preempt_point())
+			memset(base + from, 0, zs - from);
+			untyped_set_clean_start(&u->cap, from);
+			zs = from;
+		}
+		if (ze < end) {
+			uint64_t to = MIN(end, ze + step);
+
+			memset(base + ze, 0, to - ze);
+			cap_set_word3(&u->cap, to);
+			ze = to;
+		}
+		if (zs <= low && ze >= end)
+			break;
+		if (sched_preempt_point())
 			return false;
 	}
+	if (start < low)
+		memset(base + start, 0, MIN(low, end) - start);   /* less than one granule */
 	return true;
 }
 
@@ -126,20 +158,20 @@ retype_perform(struct cte *u, const struct retype *rt)
 	bool device = cap_is_device(&u->cap);
 	uint64_t end = rt->start + (rt->count << rt->obj_bits), i;
 
-	if (!u->first_child && cap_word2(&u->cap)) {
-		/* everything made from it is gone: reuse the whole space */
-		cap_set_word2(&u->cap, 0);
-		cap_set_word3(&u->cap, 0);
-	}
-	if (!device && rt->type != TALLY_OBJ_UNTYPED && !untyped_zero(u, end))
+	if (!u->first_child && cap_word2(&u->cap))
+		cap_set_word2(&u->cap, 0);   /* everything made from it is gone: reuse it all */
+	if (!device && rt->type != TALLY_OBJ_UNTYPED && !untyped_zero(u, rt->start, end))
 		return INVOKE_PREEMPTED;
 	for (i = 0; i < rt->count; i++) {
 		void *obj = base + rt->start + (i << rt->obj_bits);
 
 		cdt_insert(u, &rt->dest[i], object_original_cap(rt->type, rt->size_bits, obj, device));
 	}
+	/* what was handed out is no longer known to be zero */
 	cap_set_word2(&u->cap, end);
-	cap_set_word3(&u->cap, MAX(cap_word3(&u->cap), end));
+	untyped_set_clean_start(&u->cap, MAX(untyped_clean_start(&u->cap),
+					     ALIGN_UP(end, untyped_clean_unit(&u->cap))));
+	cap_set_word3(&u->cap, MAX(cap_word3(&u->cap), untyped_clean_start(&u->cap)));
 	return TALLY_OK;
 }
 

@@ -361,6 +361,38 @@ START_TEST(preempted_retype_resumes_zeroing_and_finishes)
 }
 END_TEST
 
+/* Between thread 1's restarts, thread 2 makes and unmakes an endpoint from the same untyped. */
+static void
+retype_and_delete_from_second_thread(void)
+{
+	struct thread *t1 = self;
+
+	self = &boot_threads[1];
+	EXPECT_OK(retype(SLOT_U0, TALLY_OBJ_ENDPOINT, 0, ROOT, SLOT_FREE + 1, 1));
+	EXPECT_OK(delete(ROOT, SLOT_FREE + 1));
+	self = t1;
+}
+
+/* Found in review: the other thread's reset of the untyped made the zeroing start over. */
+START_TEST(preempted_zeroing_keeps_its_progress_when_others_reuse_the_untyped)
+{
+	unsigned long preempt_before;
+
+	setup();
+	second_thread();
+	fake_preempt_every = 1;
+	between_restarts = retype_and_delete_from_second_thread;
+	preempt_before = self->preemptions;
+	EXPECT_OK(retype(SLOT_U0, TALLY_OBJ_CNODE, 14, ROOT, SLOT_FREE, 1));  /* 1 MiB */
+	between_restarts = NULL;
+	/* 16 chunks of 64 KiB, each ending at a preemption point; none redone */
+	ck_assert_uint_le(self->preemptions - preempt_before, 20);
+	EXPECT_OK(inspect(ROOT, SLOT_FREE));
+	ck_assert_uint_eq(mr[0], TALLY_OBJ_CNODE);
+	revoke_all_untypeds();
+	expect_all_reclaimed(1);   /* thread 2's root */
+}
+END_TEST
 
 START_TEST(copy_and_mint_derive_with_no_more_rights_and_badges_stick)
 {
@@ -685,6 +717,7 @@ cap_suite(void)
 	tcase_add_test(tc, retype_failures_name_their_error_and_change_nothing);
 	tcase_add_test(tc, untyped_space_is_reused_only_after_every_child_is_gone);
 	tcase_add_test(tc, preempted_retype_resumes_zeroing_and_finishes);
+	tcase_add_test(tc, preempted_zeroing_keeps_its_progress_when_others_reuse_the_untyped);
 	tcase_add_test(tc, copy_and_mint_derive_with_no_more_rights_and_badges_stick);
 	tcase_add_test(tc, copy_mint_and_move_failures_name_their_argument_and_change_nothing);
 	tcase_add_test(tc, copies_of_copies_stop_at_the_generation_limit);
