@@ -73,9 +73,13 @@ boot_untyped_range(uint64_t base, uint64_t end, bool device)
 			kprintf("boot: out of untyped slots; %#lx..%#lx not handed out\n", base, end);
 			break;
 		}
-		cdt_insert(NULL, &root_slots[untyped_next++],
-			   object_original_cap(TALLY_OBJ_UNTYPED, bits, arch_phys_to_virt(base),
-					       device));
+		struct cap u = object_original_cap(TALLY_OBJ_UNTYPED, bits, arch_phys_to_virt(base),
+						   device);
+
+		/* RAM at boot is not known to be zero: the first retype resets it */
+		if (!device)
+			cap_set_word2(&u, 1ul << bits);
+		cdt_insert(NULL, &root_slots[untyped_next++], u);
 		untyped_desc[untyped_count++] = (struct tally_untyped_desc){
 			.paddr = base, .size_bits = (unsigned char)bits, .device = device };
 		covered += 1ul << bits;

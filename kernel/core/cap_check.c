@@ -116,9 +116,8 @@ check_untyped(const struct cte *x)
 {
 	const struct cap *c = &x->cap;
 
-	if (cap_word2(c) > (1ul << cap_size_bits(c)) ||
-	    (x->first_child && cap_word3(c) < cap_word2(c)))
-		return "an untyped's watermark is past its end or its clean mark";
+	if (cap_word2(c) > (1ul << cap_size_bits(c)))
+		return "an untyped's watermark is past its end";
 	return NULL;
 }
 

@@ -56,6 +56,7 @@ object_original_cap(enum tally_obj_type type, unsigned size_bits, void *object, 
 {
 	uint64_t flags = CAP_ORIGINAL | (device ? CAP_DEVICE : 0);
 
+	/* a new Untyped is carved from zeroed memory above its parent's watermark */
 	if (type == TALLY_OBJ_UNTYPED)
 		return cap_make(type, TALLY_RIGHTS_ALL, flags, size_bits, 0, object, 0, 0);
 	if (type == TALLY_OBJ_CNODE)

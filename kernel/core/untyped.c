@@ -2,17 +2,17 @@
  * Untyped memory and retype: the only way kernel objects come to exist
  * after boot (DESIGN.md rule 1).
  *
- * An Untyped capability (never copied, only moved) holds a watermark: the
- * bytes from its start already given to objects. Objects are placed at the
- * watermark, aligned to their size. When every object made from an Untyped
- * is gone (it has no children), the watermark goes back to 0 and the whole
- * space is reused. Memory handed to typed objects is zeroed first, in bounded
- * chunks between preemption points. The Untyped remembers one range known to
- * be zero, [clean_start, clean_to): zeroing grows it (down, then up) and
- * keeps its progress there, and handing memory out moves clean_start above
- * what was handed out. The range outlives the reset of the watermark, so a
- * preempted retype resumes instead of starting over, whatever other threads
- * made and unmade from the same Untyped meanwhile.
+ * An Untyped capability (never copied, only moved within its CNode) holds a
+ * watermark: below it lie the objects made from it, alive or dead; above it
+ * the memory is free and, for RAM, zero. Objects are placed at the
+ * watermark, aligned to their size, and need no zeroing. When every object
+ * made from an Untyped is gone (it has no children), the next retype first
+ * resets it: zeroes the memory below the watermark from the top down in
+ * bounded chunks, lowering the watermark as it goes, with a preemption point
+ * after each chunk. The watermark is the progress, so a preempted reset goes
+ * on where it stopped, whoever retypes next. (This is seL4's choice too.)
+ * Boot gives RAM Untypeds a watermark at the top: their memory is not known
+ * to be zero until the first reset.
  */
 #include <kernel/invoke.h>
 #include <kernel/arch.h>
@@ -102,76 +102,56 @@ retype_decode(struct invocation *inv, struct retype *rt)
 }
 
 /*
- * Make [start, end) of the untyped zero, all of it free memory (start is at
- * or above the watermark). Grows the known-zero range in chunks, down to the
- * granule above start and up to end, and zeroes the part of start's granule
- * below that last. Returns false when preempted; the progress is kept in the
- * capability.
+ * Reset an Untyped none of whose objects are alive: zero what lies below the
+ * watermark, from the top down, lowering the watermark as it goes, so that
+ * everything above the watermark stays zero. Returns false when preempted;
+ * the progress is the watermark itself, which only this ever lowers, so a
+ * re-issued retype (or another thread's) goes on from there. Device memory
+ * is never written.
  */
 static bool
-untyped_zero(struct cte *u, uint64_t start, uint64_t end)
+untyped_reset(struct cte *u)
 {
 	char *base = cap_object(&u->cap);
-	uint64_t unit = untyped_clean_unit(&u->cap), step = MAX(unit, ZERO_CHUNK);
-	uint64_t low = ALIGN_UP(start, unit), zs, ze;
+	uint64_t w = cap_word2(&u->cap);
 
-	if (cap_word3(&u->cap) <= low || untyped_clean_start(&u->cap) > cap_word3(&u->cap)) {
-		untyped_set_clean_start(&u->cap, low);   /* nothing useful known: start afresh */
-		cap_set_word3(&u->cap, low);
+	if (cap_is_device(&u->cap)) {
+		cap_set_word2(&u->cap, 0);
+		return true;
 	}
-	/*
-	 * Each round grows the range both ways by up to a chunk, and a round
-	 * that finishes does not stop at the preemption point: so every round
-	 * gains ground upward, even if others keep dirtying what lies below.
-	 */
-	for (;;) {
-		zs = untyped_clean_start(&u->cap);
-		ze = cap_word3(&u->cap);
-		if (zs > low) {
-			uint64_t from = zs - low > step ? zs - step : low;
+	while (w > 0) {
+		uint64_t from = w > ZERO_CHUNK ? w - ZERO_CHUNK : 0;
 
-			memset(base + from, 0, zs - from);
-			untyped_set_clean_start(&u->cap, from);
-			zs = from;
-		}
-		if (ze < end) {
-			uint64_t to = MIN(end, ze + step);
-
-			memset(base + ze, 0, to - ze);
-			cap_set_word3(&u->cap, to);
-			ze = to;
-		}
-		if (zs <= low && ze >= end)
-			break;
-		if (sched_preempt_point())
+		memset(base + from, 0, w - from);
+		w = from;
+		cap_set_word2(&u->cap, w);
+		if (w > 0 && sched_preempt_point())
 			return false;
 	}
-	if (start < low)
-		memset(base + start, 0, MIN(low, end) - start);   /* less than one granule */
 	return true;
 }
 
+/*
+ * Make the objects of a decoded retype and put their capabilities down.
+ * An Untyped with no live objects is reset first, which may be preempted
+ * (INVOKE_PREEMPTED, progress kept in the Untyped). New objects need no
+ * zeroing: RAM above the watermark is always zero.
+ */
 static long
 retype_perform(struct cte *u, const struct retype *rt)
 {
 	char *base = cap_object(&u->cap);
 	bool device = cap_is_device(&u->cap);
-	uint64_t end = rt->start + (rt->count << rt->obj_bits), i;
+	uint64_t i;
 
-	if (!u->first_child && cap_word2(&u->cap))
-		cap_set_word2(&u->cap, 0);   /* everything made from it is gone: reuse it all */
-	if (!device && rt->type != TALLY_OBJ_UNTYPED && !untyped_zero(u, rt->start, end))
+	if (!u->first_child && !untyped_reset(u))
 		return INVOKE_PREEMPTED;
 	for (i = 0; i < rt->count; i++) {
 		void *obj = base + rt->start + (i << rt->obj_bits);
 
 		cdt_insert(u, &rt->dest[i], object_original_cap(rt->type, rt->size_bits, obj, device));
 	}
-	/* what was handed out is no longer known to be zero */
-	cap_set_word2(&u->cap, end);
-	untyped_set_clean_start(&u->cap, MAX(untyped_clean_start(&u->cap),
-					     ALIGN_UP(end, untyped_clean_unit(&u->cap))));
-	cap_set_word3(&u->cap, MAX(cap_word3(&u->cap), untyped_clean_start(&u->cap)));
+	cap_set_word2(&u->cap, rt->start + (rt->count << rt->obj_bits));
 	return TALLY_OK;
 }
 

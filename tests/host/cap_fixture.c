@@ -97,11 +97,16 @@ fixture(bool two_level)
 	cdt_insert(NULL, &root[TALLY_SLOT_IOPORT_CONTROL],
 		   cap_make(TALLY_OBJ_IOPORT_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0,
 			    0));
-	for (i = 0; i < UNTYPEDS; i++)
-		cdt_insert(NULL, &root[SLOT_U0 + i],
-			   object_original_cap(TALLY_OBJ_UNTYPED, fixture_untyped[i].bits,
-					       arch_phys_to_virt(fixture_untyped[i].pa),
-					       fixture_untyped[i].device));
+	for (i = 0; i < UNTYPEDS; i++) {
+		struct cap u = object_original_cap(TALLY_OBJ_UNTYPED, fixture_untyped[i].bits,
+						   arch_phys_to_virt(fixture_untyped[i].pa),
+						   fixture_untyped[i].device);
+
+		/* as at boot: RAM is not known to be zero until the first reset */
+		if (!fixture_untyped[i].device)
+			cap_set_word2(&u, 1ul << fixture_untyped[i].bits);
+		cdt_insert(NULL, &root[SLOT_U0 + i], u);
+	}
 	if (two_level)
 		cdt_insert(&root[TALLY_SLOT_ROOT_CNODE], &root[SLOT_SELF],
 			   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, 0, TALLY_ROOT_CNODE_RADIX,

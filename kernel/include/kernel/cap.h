@@ -30,11 +30,10 @@
  * Word 0: type (bits 0-7), rights (8-11), original (12), device (13),
  *         size_bits (16-23: Untyped bytes, CNode radix), guard_bits (24-31).
  * Word 1: the object's kernel address (NULL for IRQ and I/O control).
- * Word 2: badge (endpoint, notification), guard (CNode), watermark (Untyped,
- *         bytes used from the start), slots left to clear (zombie).
- * Word 3: clean_to (Untyped: bytes known to be zero up to here), next zombie.
- * Untypeds also use word 0 bits 40-63 for clean_start: [clean_start, clean_to)
- * is known to be zero; clean_start is kept in units of untyped_clean_unit().
+ * Word 2: badge (endpoint, notification), guard (CNode), watermark (Untyped:
+ *         bytes from the start that may hold objects or their leftovers; all
+ *         RAM above it is zero), slots left to clear (zombie).
+ * Word 3: next zombie (zombies).
  * Word 0 bits 32-39 hold the copy generation: 0 for an original, one more
  * than its source for a copy. Generations, and Untyped children that are
  * strictly smaller than their parent, bound the depth of the tree, and so
@@ -103,28 +102,6 @@ static inline void
 cap_set_generation(struct cap *c, unsigned g)
 {
 	c->w[0] = (c->w[0] & ~(0xfful << 32)) | ((uint64_t)(g & 0xff) << 32);
-}
-
-/* The granule of an Untyped's clean_start: 4 KiB, more for over 32 GiB. */
-static inline uint64_t
-untyped_clean_unit(const struct cap *c)
-{
-	unsigned bits = (unsigned)((c->w[0] >> 16) & 0xff);
-
-	return bits > 35 ? 1ul << (bits - 23) : 1ul << 12;
-}
-
-static inline uint64_t
-untyped_clean_start(const struct cap *c)
-{
-	return (c->w[0] >> 40) * untyped_clean_unit(c);
-}
-
-/* Set clean_start; `offset` must be a multiple of untyped_clean_unit(). */
-static inline void
-untyped_set_clean_start(struct cap *c, uint64_t offset)
-{
-	c->w[0] = (c->w[0] & ((1ul << 40) - 1)) | ((offset / untyped_clean_unit(c)) << 40);
 }
 
 static inline void *
