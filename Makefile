@@ -10,6 +10,8 @@ include config.mk
 
 # A rule that fails leaves no half-made target behind for the next make.
 .DELETE_ON_ERROR:
+# Plain `make` builds everything (the rules below would otherwise pick the first target).
+.DEFAULT_GOAL := all
 
 # `make V=1` shows every command.
 ifeq ($(V),1)
@@ -176,11 +178,14 @@ clean:
 	rm -rf $(B)
 
 help:
-	@echo "make run      boot Tally in QEMU to its serial console (Ctrl-A X quits)"
-	@echo "make test     build everything and run every test (host, panic, in-system)"
-	@echo "make bench    boot the benchmark image and print BENCH lines"
-	@echo "make debug    boot with QEMU's GDB stub waiting on :1234"
-	@echo "make deps     install what the build needs (apt-get)"
-	@echo "options (config.mk): KVM=1 DEBUG=0 RAM_MIB=N TICK_HZ=N"
+	@echo "make              build everything"
+	@echo "make run          boot Tally in QEMU to its serial console (Ctrl-A X quits)"
+	@echo "make test         build everything and run every test (host, panic, in-system)"
+	@echo "make test-host    only the host tests; also test-panic, test-system"
+	@echo "make bench        boot the benchmark image and print BENCH lines"
+	@echo "make debug        boot with QEMU's GDB stub waiting on :1234 (gdb -x tools/gdbinit)"
+	@echo "make deps         install what the build needs (apt-get)"
+	@echo "make V=1 ...      show every command"
+	@echo "options (config.mk): KVM=1 DEBUG=0 RAM_MIB=N TICK_HZ=N TEST_TIMEOUT=S"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

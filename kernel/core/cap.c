@@ -23,33 +23,10 @@
 #include <kernel/sched.h>
 #include <string.h>
 
-#define PARENT_TAG 1ul
 #define DRAIN_SCAN_BATCH 512  /* empty slots scanned between preemption checks */
 
 struct cte cdt_sentinel;
 static struct cte *zombie_head;   /* newest zombie; linked by word 3 / last_child */
-
-/*
- * Sibling links: `prev` of a first child and `next` of a last child point
- * (tagged) to the parent instead of a sibling.
- */
-static bool
-cte_is_tag(const struct cte *p)
-{
-	return (uintptr_t)p & PARENT_TAG;
-}
-
-static struct cte *
-cte_tag(const struct cte *p)
-{
-	return (struct cte *)((uintptr_t)p | PARENT_TAG);
-}
-
-static struct cte *
-cte_untag(const struct cte *p)
-{
-	return (struct cte *)((uintptr_t)p & ~PARENT_TAG);
-}
 
 struct cte *
 cdt_parent(const struct cte *s)
@@ -329,6 +306,19 @@ cap_drain(void)
 	return CAP_DONE;
 }
 
+/* Finish zombie z, and first whatever it waits for. */
+static enum cap_progress
+zombie_finish(struct cte *z)
+{
+	zombie_promote(z);
+	while (cap_type(&z->cap) == TALLY_OBJ_ZOMBIE) {
+		zombie_step(zombie_head);
+		if (sched_preempt_point())
+			return CAP_PREEMPTED;
+	}
+	return CAP_DONE;
+}
+
 enum cap_progress
 cap_revoke(struct cte *s)
 {
@@ -336,16 +326,14 @@ cap_revoke(struct cte *s)
 
 	while (x) {
 		struct cte *leaf = cdt_leftmost_leaf(x);
-		struct cte *parent = cte_untag(leaf->prev);  /* leaf is a first child */
+		/* the walk follows first children, whose prev is their parent */
+		struct cte *parent = cte_is_tag(leaf->prev) ? cte_untag(leaf->prev) :
+				     cdt_parent(leaf);
 
 		if (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE) {
-			/* finish it (and what it waits for) first, then start again from s */
-			zombie_promote(leaf);
-			while (cap_type(&leaf->cap) == TALLY_OBJ_ZOMBIE) {
-				zombie_step(zombie_head);
-				if (sched_preempt_point())
-					return CAP_PREEMPTED;
-			}
+			/* finishing it may delete anything: start again from s */
+			if (zombie_finish(leaf) == CAP_PREEMPTED)
+				return CAP_PREEMPTED;
 			x = s->first_child;
 			continue;
 		}

@@ -7,26 +7,12 @@
 #include <kernel/cap_check.h>
 #include <kernel/object.h>
 
-#define TAG 1ul
-
 struct walk {
 	struct cap_check_stats *st;
 	bool (*outside_ok)(const struct cte *s);
 	uint64_t slots_in_cnodes;   /* occupied slots found by scanning live CNodes */
 	uint64_t outside;           /* capabilities living outside any CNode */
 };
-
-static bool
-is_tag(const struct cte *p)
-{
-	return (uintptr_t)p & TAG;
-}
-
-static const struct cte *
-untag(const struct cte *p)
-{
-	return (const struct cte *)((uintptr_t)p & ~TAG);
-}
 
 static uint64_t
 object_bytes(const struct cap *c)
@@ -52,11 +38,11 @@ check_links(const struct cte *p, const struct cte *k, const struct cte *prev)
 {
 	if (cap_type(&k->cap) == TALLY_OBJ_NULL || cap_type(&k->cap) >= TALLY_OBJ_COUNT)
 		return "an empty or invalid capability is in the tree";
-	if (!prev && k->prev != (const struct cte *)((uintptr_t)p | TAG))
+	if (!prev && k->prev != cte_tag(p))
 		return "a first child does not point back to its parent";
 	if (prev && k->prev != prev)
 		return "a sibling's back link is wrong";
-	if (is_tag(k->next) ? (untag(k->next) != p || p->last_child != k) :
+	if (cte_is_tag(k->next) ? (cte_untag(k->next) != p || p->last_child != k) :
 			      k->next->prev != k)
 		return "a forward link or a last-child link is wrong";
 	return NULL;
@@ -106,7 +92,7 @@ check_children(const struct cte *p)
 	for (k = p->first_child;; prev = k, k = k->next) {
 		if ((why = check_child(p, k, prev, &lowest)))
 			return why;
-		if (is_tag(k->next))
+		if (cte_is_tag(k->next))
 			return NULL;
 	}
 }
@@ -128,7 +114,7 @@ untyped_used(const struct cte *x)
 	const struct cte *k, *prev = NULL;
 	uint64_t used = 0;
 
-	for (k = x->first_child; k; prev = k, k = is_tag(k->next) ? NULL : k->next)
+	for (k = x->first_child; k; prev = k, k = cte_is_tag(k->next) ? NULL : k->next)
 		if (!prev || !cap_same_object(&prev->cap, &k->cap))
 			used += object_bytes(&k->cap);
 	return used;
@@ -140,7 +126,7 @@ count_boot_untypeds(struct cap_check_stats *st)
 {
 	const struct cte *k;
 
-	for (k = cdt_sentinel.first_child; k; k = is_tag(k->next) ? NULL : k->next) {
+	for (k = cdt_sentinel.first_child; k; k = cte_is_tag(k->next) ? NULL : k->next) {
 		if (cap_type(&k->cap) != TALLY_OBJ_UNTYPED)
 			continue;
 		st->untyped_bytes += 1ul << cap_size_bits(&k->cap);
@@ -152,7 +138,7 @@ count_boot_untypeds(struct cap_check_stats *st)
 static bool
 first_of_object(const struct cte *x)
 {
-	const struct cte *before = untag(x->prev);
+	const struct cte *before = cte_untag(x->prev);
 
 	return before == &cdt_sentinel || !cap_same_object(&before->cap, &x->cap);
 }
@@ -207,8 +193,8 @@ cap_check(bool (*outside_ok)(const struct cte *s), struct cap_check_stats *st)
 			x = x->first_child;
 			continue;
 		}
-		while (x != root && is_tag(x->next))
-			x = untag(x->next);
+		while (x != root && cte_is_tag(x->next))
+			x = cte_untag(x->next);
 		x = x == root ? NULL : x->next;
 	}
 	count_boot_untypeds(st);

@@ -111,14 +111,14 @@ cnode_derive(struct invocation *inv, const struct cap *src, const uint64_t *badg
 	if (cap_generation(src) >= TALLY_COPY_DEPTH_MAX)
 		return invoke_fail(inv, TALLY_ERR_RANGE, 2, cap_generation(src) + 1ul,
 				   TALLY_COPY_DEPTH_MAX);
-	*out = cap_make(type, rights, src->w[0] & CAP_DEVICE, cap_size_bits(src),
+	*out = cap_make(type, rights, cap_is_device(src) ? CAP_DEVICE : 0, cap_size_bits(src),
 			cap_guard_bits(src), cap_object(src), cap_word2(src), 0);
 	cap_set_generation(out, cap_generation(src) + 1);
 	if (!badge)
 		return TALLY_OK;
 	if (type == TALLY_OBJ_CNODE) {
-		unsigned guard_bits = *badge & 0x3f;
-		uint64_t guard = *badge >> 6;
+		unsigned guard_bits = cnode_guard_data_bits(*badge);
+		uint64_t guard = cnode_guard_data_guard(*badge);
 
 		if (guard_bits + cap_size_bits(src) > 64 || (guard & ~low_mask(guard_bits)))
 			return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 5, *badge, 0);
@@ -212,7 +212,7 @@ cnode_inspect(struct invocation *inv)
 	if (cap_type(c) == TALLY_OBJ_UNTYPED)
 		inv->mr[5] = (1ul << cap_size_bits(c)) - (s->first_child ? cap_word2(c) : 0);
 	else if (cap_type(c) == TALLY_OBJ_CNODE)
-		inv->mr[5] = cap_guard_bits(c) | cap_word2(c) << 6;
+		inv->mr[5] = cnode_guard_data(cap_guard_bits(c), cap_word2(c));
 	else
 		inv->mr[5] = 0;
 	return TALLY_OK;

@@ -94,10 +94,8 @@ sys_invoke(struct thread *t)
 		/* a delete or revoke whose slot work is done: do not decode it again */
 		if (cap_drain() != CAP_DONE)
 			return INVOKE_PREEMPTED_DRAIN;
-		t->pending_drain = false;
 		return TALLY_OK;
 	}
-	t->pending_drain = false;
 	d.lookup = TALLY_LOOKUP_OK;
 	d.bits_left = 0;
 	inv.caller = t;
@@ -188,6 +186,7 @@ syscall_invoke(struct thread *t)
 		arch_regs_restart_syscall(&t->regs);
 		return;
 	}
+	t->pending_drain = false;   /* the call is over, one way or the other */
 	arch_regs_set_syscall_result(&t->regs, (uint64_t)r, arch_regs_syscall_arg(&t->regs, 2));
 }
 

@@ -7,7 +7,7 @@
  * exceptions through TSS.rsp0, which points just past that frame, and the
  * syscall instruction by switching to it by hand. The C handler then runs on
  * the kernel stack, from its top, and never returns: it leaves through
- * x86_return_to_user, which restores whichever thread is current by then.
+ * arch_return_to_user, which restores whichever thread is current by then.
  *
  * Exceptions taken in kernel mode push their frame on the kernel stack and
  * return normally (user-copy fault recovery, the idle loop's interrupts), or
@@ -194,7 +194,7 @@ arch_idle_wait:
 
 	.section .bss.kstack, "aw", @nobits
 	.balign 4096
-	.global x86_kstack_guard, x86_kstack_top, x86_stacks_end
+	.global x86_kstack_guard, x86_kstack_top
 	.global x86_ist_df_top, x86_ist_nmi_top, x86_ist_mc_top
 /* Each stack sits above an unmapped guard page (paging.c leaves them out). */
 x86_kstack_guard:
@@ -210,7 +210,6 @@ x86_ist_nmi_top:
 	.skip 4096                   /* guard */
 	.skip 4096
 x86_ist_mc_top:
-x86_stacks_end:
 
 	.bss
 	.balign 8

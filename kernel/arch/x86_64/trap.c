@@ -197,13 +197,6 @@ arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t 
 	r->vector = X86_VECTOR_NONE;
 }
 
-
-
-
-
-
-
-
 void
 arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)
 {

@@ -36,7 +36,7 @@ struct boot_desc {
 	struct boot_module modules[BOOT_MODULES_MAX];
 	unsigned module_count;
 	paddr_t kernel_start;        /* physical range of the kernel image, */
-	paddr_t kernel_end;          /* text through bss, page aligned */
+	paddr_t kernel_end;          /* from the multiboot header through bss */
 	char cmdline[BOOT_STRING_MAX];
 	const char *cpu_vendor;      /* for the banner */
 	const char *hypervisor;      /* what CPUID says hosts us, or "none" */

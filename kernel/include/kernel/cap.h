@@ -8,10 +8,11 @@
  * capabilities are children of a kernel sentinel, the root of everything.
  *
  * The tree is kept as doubly linked sibling lists with first and last child.
- * Only a first child points back to its parent (its `prev`, tagged with bit
- * 0); later siblings point to their previous sibling. Inserting, unlinking,
- * moving a slot and splicing a deleted slot's children into its place are
- * all O(1): no per-child parent pointer is ever rewritten.
+ * The ends of a sibling list point back to the parent: a first child's
+ * `prev` and a last child's `next` hold the parent, tagged with bit 0; the
+ * others point to siblings. Inserting, unlinking, moving a slot and splicing
+ * a deleted slot's children into its place are all O(1): no per-child
+ * parent pointer is ever rewritten.
  *
  * Deleting a capability does not delete what was derived from it: its
  * children take its place under its parent (revoke is what deletes
@@ -150,6 +151,44 @@ cap_set_word3(struct cap *c, uint64_t v)
 	c->w[3] = v;
 }
 
+/* The tagged links at the ends of sibling lists (see above). */
+static inline bool
+cte_is_tag(const struct cte *p)
+{
+	return (uintptr_t)p & 1;
+}
+
+static inline struct cte *
+cte_tag(const struct cte *p)
+{
+	return (struct cte *)((uintptr_t)p | 1);
+}
+
+static inline struct cte *
+cte_untag(const struct cte *p)
+{
+	return (struct cte *)((uintptr_t)p & ~(uintptr_t)1);
+}
+
+/* MINT's guard data for a CNode capability: guard_bits | guard << 6. */
+static inline uint64_t
+cnode_guard_data(unsigned guard_bits, uint64_t guard)
+{
+	return guard_bits | guard << 6;
+}
+
+static inline unsigned
+cnode_guard_data_bits(uint64_t data)
+{
+	return (unsigned)(data & 0x3f);
+}
+
+static inline uint64_t
+cnode_guard_data_guard(uint64_t data)
+{
+	return data >> 6;
+}
+
 static inline bool
 cte_empty(const struct cte *s)
 {
@@ -198,7 +237,7 @@ bool cap_zombies_pending(void);
  */
 enum cap_progress cap_drain(void);
 
-/* The zombie list, for the invariant checker. */
+/* The zombie list (oldest last), for tests that inspect it. */
 const struct cte *cap_zombie_first(void);
 const struct cte *cap_zombie_after(const struct cte *z);
 

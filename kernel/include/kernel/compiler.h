@@ -13,7 +13,6 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define NORETURN __attribute__((noreturn))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#define UNUSED __attribute__((unused))
 
 typedef uint64_t paddr_t;  /* a physical address */
 typedef uint64_t vaddr_t;  /* a virtual address in some address space */

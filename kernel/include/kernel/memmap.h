@@ -3,7 +3,7 @@
  *
  * memmap_init classifies every byte the firmware reports: usable RAM is split
  * into low memory (below 1 MiB), the kernel image, the boot modules and free
- * ranges; reserved ranges are counted apart. bootmem_alloc hands out zeroed
+ * ranges; reserved ranges are counted apart. bootmem_alloc_pages hands out zeroed
  * pages from the free ranges while the kernel boots and charges them to the
  * "boot" class; memmap_seal ends that for good. After the seal the kernel
  * allocates nothing (DESIGN.md rule 1).

@@ -150,7 +150,7 @@ write_cr4(uint64_t v)
 extern struct arch_regs *x86_cur_regs;
 extern bool x86_has_smap;
 
-/* Per-file initialisation, in the order boot.c calls them. */
+/* Set up by the files of this directory; see each for its contract. */
 void serial_init(void);
 void cpu_init(void);
 void cpu_set_kernel_stack(uint64_t rsp0);
@@ -166,7 +166,6 @@ void x86_trap_ist(struct arch_regs *r);
 
 /* entry.S */
 extern char x86_syscall_entry[], x86_kstack_top[], x86_kstack_guard[];
-extern char x86_stacks_end[];
 extern char x86_ist_df_top[], x86_ist_nmi_top[], x86_ist_mc_top[];
 extern char x86_user_copy_insn[], x86_user_copy_fixup[];
 extern uint64_t x86_isr_table[];
