@@ -14,9 +14,9 @@
 #define ROOT_SLOTS (1ul << TALLY_ROOT_CNODE_RADIX)
 
 static struct cte *root_slots;
-static unsigned long untyped_next = TALLY_SLOT_FIRST_FREE_FIXED;
-static struct tally_untyped_desc untyped_desc[TALLY_BOOTINFO_UNTYPEDS];
-static unsigned long untyped_count;
+static unsigned long boot_untyped_next = TALLY_SLOT_FIRST_FREE_FIXED;
+static struct tally_untyped_desc boot_untyped_desc[TALLY_BOOTINFO_UNTYPEDS];
+static unsigned long boot_untyped_count;
 
 void
 boot_caps_create(struct thread *root)
@@ -69,7 +69,7 @@ boot_untyped_range(uint64_t base, uint64_t end, bool device)
 	while (base < end) {
 		unsigned bits = untyped_block_bits(base, end);
 
-		if (untyped_count == TALLY_BOOTINFO_UNTYPEDS || untyped_next == ROOT_SLOTS) {
+		if (boot_untyped_count == TALLY_BOOTINFO_UNTYPEDS || boot_untyped_next == ROOT_SLOTS) {
 			kprintf("boot: out of untyped slots; %#lx..%#lx not handed out\n", base, end);
 			break;
 		}
@@ -79,8 +79,8 @@ boot_untyped_range(uint64_t base, uint64_t end, bool device)
 		/* RAM at boot is not known to be zero: the first retype resets it */
 		if (!device)
 			cap_set_word2(&u, 1ul << bits);
-		cdt_insert(NULL, &root_slots[untyped_next++], u);
-		untyped_desc[untyped_count++] = (struct tally_untyped_desc){
+		cdt_insert(NULL, &root_slots[boot_untyped_next++], u);
+		boot_untyped_desc[boot_untyped_count++] = (struct tally_untyped_desc){
 			.paddr = base, .size_bits = (unsigned char)bits, .device = device };
 		covered += 1ul << bits;
 		base += 1ul << bits;
@@ -104,8 +104,8 @@ boot_caps_untypeds(void)
 	n = arch_device_memory(dev, ARRAY_SIZE(dev));
 	for (i = 0; i < n; i++)
 		boot_untyped_range(dev[i].base, dev[i].base + dev[i].size, true);
-	kprintf("boot: %lu untypeds in root slots %u..%lu (%lu bytes of RAM)\n", untyped_count,
-		TALLY_SLOT_FIRST_FREE_FIXED, untyped_next - 1, ram);
+	kprintf("boot: %lu untypeds in root slots %u..%lu (%lu bytes of RAM)\n", boot_untyped_count,
+		TALLY_SLOT_FIRST_FREE_FIXED, boot_untyped_next - 1, ram);
 }
 
 void
@@ -115,8 +115,8 @@ boot_caps_publish(struct tally_bootinfo *bi)
 
 	bi->root_cnode_radix = TALLY_ROOT_CNODE_RADIX;
 	bi->untyped_first = TALLY_SLOT_FIRST_FREE_FIXED;
-	bi->untyped_count = untyped_count;
-	bi->first_free_slot = untyped_next;
-	for (i = 0; i < untyped_count; i++)
-		bi->untyped[i] = untyped_desc[i];
+	bi->untyped_count = boot_untyped_count;
+	bi->first_free_slot = boot_untyped_next;
+	for (i = 0; i < boot_untyped_count; i++)
+		bi->untyped[i] = boot_untyped_desc[i];
 }

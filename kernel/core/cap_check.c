@@ -15,7 +15,7 @@ struct walk {
 };
 
 static uint64_t
-object_bytes(const struct cap *c)
+check_object_bytes(const struct cap *c)
 {
 	enum tally_obj_type t = cap_type(c);
 
@@ -28,7 +28,7 @@ object_bytes(const struct cap *c)
 }
 
 static uint64_t
-object_start(const struct cap *c)
+check_object_start(const struct cap *c)
 {
 	return (uint64_t)(uintptr_t)cap_object(c);
 }
@@ -68,14 +68,14 @@ check_child(const struct cte *p, const struct cte *k, const struct cte *prev,
 	if (cap_type(&p->cap) != TALLY_OBJ_UNTYPED)
 		return cap_same_object(&p->cap, c) && !cap_is_original(c) ?
 			       NULL : "a copy names another object than its parent";
-	if (object_start(c) < object_start(&p->cap) ||
-	    object_start(c) + object_bytes(c) > object_start(&p->cap) + cap_word2(&p->cap))
+	if (check_object_start(c) < check_object_start(&p->cap) ||
+	    check_object_start(c) + check_object_bytes(c) > check_object_start(&p->cap) + cap_word2(&p->cap))
 		return "an object lies outside its untyped's used part";
 	if (prev && cap_same_object(&prev->cap, c))
 		return NULL;
-	if (object_start(c) + object_bytes(c) > *lowest)
+	if (check_object_start(c) + check_object_bytes(c) > *lowest)
 		return "two objects of one untyped overlap";
-	*lowest = object_start(c);
+	*lowest = check_object_start(c);
 	return NULL;
 }
 
@@ -116,7 +116,7 @@ untyped_used(const struct cte *x)
 
 	for (k = x->first_child; k; prev = k, k = cte_is_tag(k->next) ? NULL : k->next)
 		if (!prev || !cap_same_object(&prev->cap, &k->cap))
-			used += object_bytes(&k->cap);
+			used += check_object_bytes(&k->cap);
 	return used;
 }
 
