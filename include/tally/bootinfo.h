@@ -18,6 +18,9 @@
 #define TALLY_BOOTINFO_H
 
 #define TALLY_BOOTINFO_ADDR    0x7ff000000000ul
+/* Every boot task's IPC buffer: one page above the boot-info page. */
+#define TALLY_BOOT_IPC_BUFFER  (TALLY_BOOTINFO_ADDR + 0x1000ul)
+
 /* Boot tasks' stacks end one unmapped guard page below the boot-info page. */
 #define TALLY_BOOT_STACK_TOP   (TALLY_BOOTINFO_ADDR - 0x1000ul)
 #define TALLY_BOOTINFO_MAGIC   0x6f666e69796c6c61ul /* "allyinfo" */

@@ -89,8 +89,58 @@ enum tally_invocation {
 	 * (TALLY_INSPECT_*), MR5 Untyped: bytes free; CNode: guard data
 	 * (guard_bits | guard << 6, as MINT takes it). */
 	TALLY_CNODE_INSPECT,
+
+	/* On a Thread (see <tally/thread.h>). CONFIGURE: MR0 CNode root, MR1
+	 * address space (PML4), MR2 IPC buffer frame, MR3 IPC buffer address
+	 * (1 KiB aligned, within that frame), MR4 fault endpoint; each a cptr
+	 * (depth 64), 0 for none. The thread keeps copies; what it held
+	 * before is deleted. The frame needs READ and WRITE, the endpoint
+	 * WRITE. */
+	TALLY_TCB_CONFIGURE,
+	/* MR0 priority, 0..TALLY_PRIO_MAX, at most the caller's own. */
+	TALLY_TCB_SET_PRIORITY,
+	/* Make an inactive, exited or faulted thread runnable (at its pc). */
+	TALLY_TCB_RESUME,
+	/* Stop a thread; a call it was blocked in returns CANCELLED. */
+	TALLY_TCB_SUSPEND,
+	/* MR0 address of a struct tally_regs to fill / to load. WRITE_REGS
+	 * needs a thread that is not blocked and is not the caller. */
+	TALLY_TCB_READ_REGS,
+	TALLY_TCB_WRITE_REGS,
+	/* MR0 notification cptr, 0 to unbind: while the thread waits on an
+	 * endpoint, a signal on it ends the wait. One thread per notification. */
+	TALLY_TCB_BIND_NOTIFICATION,
+	/* Results: MR0 state, MR1 fault cause, MR2 fault address, MR3 fault
+	 * pc, MR4 fault code, MR5 priority. */
+	TALLY_TCB_INFO,
+	/* MR0..MR3: up to 32 bytes of name, for reports. */
+	TALLY_TCB_SET_NAME,
+
+	/* On a Reply: MR0 notification cptr, 0 to unbind. When the caller
+	 * the Reply holds goes away (dies, is suspended), the notification is
+	 * signalled with that capability's badge. */
+	TALLY_REPLY_BIND_NOTIFICATION,
+
+	/* On a Frame: MR0 address space (PML4) cptr, MR1 address (aligned to
+	 * the frame), MR2 rights (READ, WRITE, EXEC; at most the frame
+	 * capability's). The tables on the way must be mapped already. One
+	 * mapping per capability: copy the capability to map it again. */
+	TALLY_FRAME_MAP,
+	TALLY_FRAME_UNMAP,
+	/* On a PDPT, PD or PT: MR0 address space cptr, MR1 address (aligned
+	 * to what one entry of the table above covers). */
+	TALLY_PAGE_TABLE_MAP,
+	TALLY_PAGE_TABLE_UNMAP,
 	TALLY_INVOCATION_COUNT
 };
+
+/* Sizes (log2 bytes) of the fixed-size objects, for accounting. */
+#define TALLY_THREAD_BITS         10
+#define TALLY_ENDPOINT_BITS       7
+#define TALLY_NOTIFICATION_BITS   7
+#define TALLY_REPLY_BITS          7
+#define TALLY_SCHED_CONTEXT_BITS  8
+#define TALLY_PAGE_TABLE_BITS     13   /* the table and the kernel's record of it */
 
 /*
  * What TALLY_SYS_DEBUG_CHECK reports after checking every capability
@@ -122,6 +172,7 @@ enum tally_boot_slot {
 	TALLY_SLOT_ROOT_THREAD,      /* its thread */
 	TALLY_SLOT_IRQ_CONTROL,
 	TALLY_SLOT_IOPORT_CONTROL,
+	TALLY_SLOT_ROOT_IPC_BUFFER,  /* the frame of its IPC buffer (TALLY_BOOT_IPC_BUFFER) */
 	TALLY_SLOT_FIRST_FREE_FIXED, /* untypeds start here */
 };
 

@@ -24,6 +24,9 @@ enum tally_error {
 	TALLY_ERR_WOULD_BLOCK,        /* a non-blocking call found nobody */
 	TALLY_ERR_TIMEOUT,            /* a call's time limit ran out */
 	TALLY_ERR_NOT_FOUND,          /* the named thing does not exist */
+	TALLY_ERR_OBJECT_DELETED,     /* an object the call waited on was destroyed */
+	TALLY_ERR_CANCELLED,          /* the call was cancelled (the thread was suspended) */
+	TALLY_ERR_BUSY,               /* the object is in use by another call */
 	TALLY_ERROR_COUNT
 };
 
@@ -71,6 +74,9 @@ tally_error_name(long e)
 		[TALLY_ERR_WOULD_BLOCK] = "WOULD_BLOCK",
 		[TALLY_ERR_TIMEOUT] = "TIMEOUT",
 		[TALLY_ERR_NOT_FOUND] = "NOT_FOUND",
+		[TALLY_ERR_OBJECT_DELETED] = "OBJECT_DELETED",
+		[TALLY_ERR_CANCELLED] = "CANCELLED",
+		[TALLY_ERR_BUSY] = "BUSY",
 	};
 
 	if (e < 0 || e >= TALLY_ERROR_COUNT)

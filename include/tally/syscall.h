@@ -29,6 +29,13 @@ enum tally_syscall {
 	TALLY_SYS_INVOKE,            /* (cptr, label, MR0..MR5): invoke a capability */
 	TALLY_SYS_ERROR_DETAIL,      /* (struct tally_error_detail *out) */
 	TALLY_SYS_DEBUG_CHECK,       /* (struct tally_cap_stats *out): check invariants */
+	/* IPC (see <tally/ipc.h> for the registers and the message layout) */
+	TALLY_SYS_SEND,              /* endpoint: send; notification: signal; reply: reply */
+	TALLY_SYS_NBSEND,            /* the same, never blocking */
+	TALLY_SYS_CALL,              /* endpoint: send, then wait for the reply */
+	TALLY_SYS_RECV,              /* endpoint (with a Reply): receive; notification: wait */
+	TALLY_SYS_NBRECV,            /* the same, never blocking (notification: poll) */
+	TALLY_SYS_REPLY_RECV,        /* reply through a Reply, then receive with it */
 	TALLY_SYS_COUNT
 };
 
@@ -40,10 +47,15 @@ enum tally_syscall {
 #define TALLY_SHUTDOWN_FAILURE 1
 
 enum tally_thread_state {
-	TALLY_THREAD_INACTIVE = 0,
-	TALLY_THREAD_RUNNABLE,
-	TALLY_THREAD_EXITED,
-	TALLY_THREAD_FAULTED,
+	TALLY_THREAD_INACTIVE = 0,   /* never started, or suspended */
+	TALLY_THREAD_RUNNABLE,       /* running or ready to run */
+	TALLY_THREAD_EXITED,         /* stopped at its own request */
+	TALLY_THREAD_FAULTED,        /* stopped by a fault nobody handled */
+	TALLY_THREAD_BLOCKED_SEND,   /* queued on an endpoint to send or call */
+	TALLY_THREAD_BLOCKED_RECV,   /* queued on an endpoint to receive */
+	TALLY_THREAD_BLOCKED_REPLY,  /* called, waiting on a Reply for the answer */
+	TALLY_THREAD_BLOCKED_NOTIFY, /* waiting on a notification */
+	TALLY_THREAD_STATE_COUNT
 };
 
 #define TALLY_THREAD_NAME_MAX 32

@@ -14,12 +14,19 @@
 #define ROOT_SLOTS (1ul << TALLY_ROOT_CNODE_RADIX)
 
 static struct cte *root_slots;
+
+/* Give thread t a copy of the capability in src, in its slot `which`. */
+static void
+boot_caps_give(struct thread *t, unsigned which, struct cte *src)
+{
+	cdt_insert(src, &t->slots[which], cap_derive(&src->cap));
+}
 static unsigned long boot_untyped_next = TALLY_SLOT_FIRST_FREE_FIXED;
 static struct tally_untyped_desc boot_untyped_desc[TALLY_BOOTINFO_UNTYPEDS];
 static unsigned long boot_untyped_count;
 
 void
-boot_caps_create(struct thread *root)
+boot_caps_create(struct thread *root, paddr_t vspace, paddr_t ipc_buffer)
 {
 	unsigned long pages = (ROOT_SLOTS << TALLY_CNODE_SLOT_BITS) / PAGE_SIZE;
 	paddr_t pa = bootmem_alloc_pages(pages);
@@ -32,11 +39,14 @@ boot_caps_create(struct thread *root)
 	cn = cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, CAP_ORIGINAL, TALLY_ROOT_CNODE_RADIX,
 		      64 - TALLY_ROOT_CNODE_RADIX, root_slots, 0, 0);
 	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_CNODE], cn);
-	cdt_insert(&root_slots[TALLY_SLOT_ROOT_CNODE], &root->cspace_root,
-		   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, 0, TALLY_ROOT_CNODE_RADIX,
-			    64 - TALLY_ROOT_CNODE_RADIX, root_slots, 0, 0));
+	boot_caps_give(root, TCB_SLOT_CSPACE, &root_slots[TALLY_SLOT_ROOT_CNODE]);
 	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_VSPACE],
-		   object_original_cap(TALLY_OBJ_PML4, 0, arch_phys_to_virt(arch_vspace_root(&root->vspace)), false));
+		   object_original_cap(TALLY_OBJ_PML4, 0, arch_phys_to_virt(vspace), false));
+	boot_caps_give(root, TCB_SLOT_VSPACE, &root_slots[TALLY_SLOT_ROOT_VSPACE]);
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_IPC_BUFFER],
+		   object_original_cap(TALLY_OBJ_FRAME_4K, 0, arch_phys_to_virt(ipc_buffer), false));
+	boot_caps_give(root, TCB_SLOT_IPC_BUFFER, &root_slots[TALLY_SLOT_ROOT_IPC_BUFFER]);
+	root->ipcbuf_addr = TALLY_BOOT_IPC_BUFFER;
 	cdt_insert(NULL, &root_slots[TALLY_SLOT_ROOT_THREAD],
 		   object_original_cap(TALLY_OBJ_THREAD, 0, root, false));
 	cdt_insert(NULL, &root_slots[TALLY_SLOT_IRQ_CONTROL],

@@ -9,7 +9,9 @@
 #include <kernel/elf.h>
 #include <kernel/kprintf.h>
 #include <kernel/memmap.h>
+#include <kernel/object.h>
 #include <kernel/panic.h>
+#include <kernel/sched.h>
 #include <string.h>
 #include <tally/bootinfo.h>
 
@@ -20,6 +22,8 @@
 _Static_assert(sizeof(struct tally_bootinfo) <= PAGE_SIZE, "boot info fits its page");
 
 static paddr_t boot_info_pages[CONFIG_BOOT_THREADS];
+static paddr_t boot_ipc_pages[CONFIG_BOOT_THREADS];
+static struct arch_vspace boot_vspaces[CONFIG_BOOT_THREADS];
 static unsigned boot_module_of[CONFIG_BOOT_THREADS];  /* thread index -> module */
 
 static bool
@@ -93,19 +97,25 @@ boot_load_module(struct thread *t, const struct boot_module *m)
 		kprintf("boot: module '%s' rejected: %s\n", m->string, elf_error_name(err));
 		return false;
 	}
-	if (!arch_vspace_create(&t->vspace))
+	struct arch_vspace *vs = &boot_vspaces[t->index];
+
+	if (!arch_vspace_create(vs))
 		return false;
 	for (i = 0; elf_segment(image, i, &seg); i++)
-		if (!boot_load_segment(&t->vspace, image, &seg))
+		if (!boot_load_segment(vs, image, &seg))
 			return false;
 	for (i = 1; i <= CONFIG_BOOT_STACK_PAGES; i++)
-		if (!boot_map_page(&t->vspace, BOOT_STACK_TOP - i * PAGE_SIZE,
+		if (!boot_map_page(vs, BOOT_STACK_TOP - i * PAGE_SIZE,
 				   ARCH_MAP_READ | ARCH_MAP_WRITE))
 			return false;
 	boot_info_pages[t->index] = bootmem_alloc_page();
 	if (!boot_info_pages[t->index] ||
-	    !arch_vspace_map(&t->vspace, TALLY_BOOTINFO_ADDR, boot_info_pages[t->index],
-			     ARCH_MAP_READ))
+	    !arch_vspace_map(vs, TALLY_BOOTINFO_ADDR, boot_info_pages[t->index], ARCH_MAP_READ))
+		return false;
+	boot_ipc_pages[t->index] = bootmem_alloc_page();
+	if (!boot_ipc_pages[t->index] ||
+	    !arch_vspace_map(vs, TALLY_BOOT_IPC_BUFFER, boot_ipc_pages[t->index],
+			     ARCH_MAP_READ | ARCH_MAP_WRITE))
 		return false;
 	arch_regs_init_user(&t->regs, entry, BOOT_STACK_TOP, TALLY_BOOTINFO_ADDR);
 	return true;
@@ -122,6 +132,8 @@ boot_tasks_create(const struct boot_desc *bd)
 		struct thread *t = &boot_threads[boot_thread_count];
 
 		t->index = boot_thread_count;
+		thread_init(t);
+		t->prio = TALLY_PRIO_MAX;
 		boot_name_thread(t, bd->modules[i].string);
 		if (!boot_load_module(t, &bd->modules[i])) {
 			if (i == 0)
@@ -130,10 +142,32 @@ boot_tasks_create(const struct boot_desc *bd)
 			memset(t, 0, sizeof(*t));
 			continue;
 		}
-		t->state = TALLY_THREAD_RUNNABLE;
 		boot_module_of[t->index] = i;
 		boot_thread_count++;
 	}
+}
+
+void
+boot_tasks_start(void)
+{
+	unsigned i;
+
+	boot_caps_create(&boot_threads[0], arch_vspace_root(&boot_vspaces[0]), boot_ipc_pages[0]);
+	/* the others run in spaces no capability of the root task names */
+	for (i = 1; i < boot_thread_count; i++) {
+		struct thread *t = &boot_threads[i];
+
+		cdt_insert(NULL, &t->slots[TCB_SLOT_VSPACE],
+			   object_original_cap(TALLY_OBJ_PML4, 0,
+					       arch_phys_to_virt(arch_vspace_root(&boot_vspaces[i])),
+					       false));
+		cdt_insert(NULL, &t->slots[TCB_SLOT_IPC_BUFFER],
+			   object_original_cap(TALLY_OBJ_FRAME_4K, 0,
+					       arch_phys_to_virt(boot_ipc_pages[i]), false));
+		t->ipcbuf_addr = TALLY_BOOT_IPC_BUFFER;
+	}
+	for (i = 0; i < boot_thread_count; i++)
+		sched_wake(&boot_threads[i]);
 }
 
 /* Arguments are what follows the module's first word. */

@@ -91,6 +91,7 @@ cdt_move(struct cte *src, struct cte *dst)
 		dst->last_child->next = cte_tag(dst);
 	}
 	memset(src, 0, sizeof(*src));
+	object_cap_moved(dst);
 }
 
 bool
@@ -102,10 +103,25 @@ cap_copyable(const struct cap *c)
 	case TALLY_OBJ_ZOMBIE:
 	case TALLY_OBJ_IRQ_CONTROL:
 	case TALLY_OBJ_IOPORT_CONTROL:
+	case TALLY_OBJ_REPLY:        /* send-once: it cannot be copied */
+	case TALLY_OBJ_PDPT:         /* a table is mapped through its one capability */
+	case TALLY_OBJ_PD:
+	case TALLY_OBJ_PT:
 		return false;
 	default:
 		return true;
 	}
+}
+
+struct cap
+cap_derive(const struct cap *src)
+{
+	struct cap c = object_derive(src);
+
+	c.w[0] &= ~CAP_ORIGINAL;
+	cap_set_word3(&c, 0);
+	cap_set_generation(&c, cap_generation(src) + 1);
+	return c;
 }
 
 bool
@@ -188,17 +204,20 @@ cap_zombie_after(const struct cte *z)
 	return zombie_next(z);
 }
 
-/* Turn the last capability s to a CNode into a zombie in the CNode's slot 0. */
+/*
+ * Turn the last capability s to an object into a zombie in the object's own
+ * first slot (a CNode's slot 0, an endpoint's or notification's slot).
+ */
 static void
 zombie_make(struct cte *s)
 {
-	struct cte *slots = cap_object(&s->cap);
-	unsigned radix = cap_size_bits(&s->cap);
-	struct cte *z = &slots[0];
+	enum tally_obj_type type = cap_type(&s->cap);
+	struct cte *z = cap_object(&s->cap);
+	unsigned radix = type == TALLY_OBJ_CNODE ? cap_size_bits(&s->cap) : 0;
 
 	assert(!s->first_child);
 	cdt_move(s, z);
-	z->cap = cap_make(TALLY_OBJ_ZOMBIE, 0, CAP_ORIGINAL, radix, 0, slots,
+	z->cap = cap_make(TALLY_OBJ_ZOMBIE, 0, CAP_ORIGINAL, radix, type, z,
 			  (1ul << radix) - 1, 0);
 	zombie_push(z);
 }
@@ -211,10 +230,12 @@ zombie_make(struct cte *s)
 static void
 cap_delete_one(struct cte *s)
 {
-	struct cap c = s->cap;
+	struct cap c;
 	bool last = cap_is_last(s);
 
-	if (last && cap_type(&c) == TALLY_OBJ_CNODE) {
+	object_cap_removed(s);
+	c = s->cap;
+	if (last && object_needs_zombie(&c)) {
 		zombie_make(s);
 		return;
 	}
@@ -276,8 +297,14 @@ zombie_step(struct cte *z)
 	struct cte *slots = cap_object(&z->cap);
 	uint64_t i = cap_word2(&z->cap);
 	unsigned scanned = 0;
+	enum tally_obj_type type = zombie_type(&z->cap);
 	struct cap c;
 
+	if (type != TALLY_OBJ_CNODE) {
+		if (!object_zombie_step(type, z))
+			return false;
+		i = 0;
+	}
 	while (i > 0 && cte_empty(&slots[i]) && scanned++ < DRAIN_SCAN_BATCH)
 		i--;
 	cap_set_word2(&z->cap, i);
@@ -287,7 +314,7 @@ zombie_step(struct cte *z)
 		zombie_clear_slot(&slots[i]);
 		return false;
 	}
-	c = z->cap;
+	c = cap_make(type, 0, 0, cap_size_bits(&z->cap), 0, z, 0, 0);
 	zombie_remove(z);
 	cdt_splice(z, NULL, NULL);
 	memset(z, 0, sizeof(*z));
@@ -343,6 +370,13 @@ cap_revoke(struct cte *s)
 		x = parent == s ? s->first_child : parent;
 	}
 	return cap_drain() == CAP_DONE ? CAP_DONE : CAP_PREEMPTED_DRAIN;
+}
+
+void
+cap_delete_bounded(struct cte *s)
+{
+	if (!cte_empty(s))
+		cap_delete_one(s);
 }
 
 enum cap_progress

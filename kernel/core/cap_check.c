@@ -6,6 +6,7 @@
  */
 #include <kernel/cap_check.h>
 #include <kernel/object.h>
+#include <kernel/ipc.h>
 
 struct walk {
 	struct cap_check_stats *st;
@@ -20,7 +21,7 @@ check_object_bytes(const struct cap *c)
 	enum tally_obj_type t = cap_type(c);
 
 	if (t == TALLY_OBJ_ZOMBIE)
-		return 1ul << (cap_size_bits(c) + TALLY_CNODE_SLOT_BITS);
+		return 1ul << object_size_bits(zombie_type(c), cap_size_bits(c));
 	if (t == TALLY_OBJ_IRQ_CONTROL || t == TALLY_OBJ_IOPORT_CONTROL)
 		return 0;
 	return 1ul << object_size_bits(t, t == TALLY_OBJ_UNTYPED || t == TALLY_OBJ_CNODE ?
@@ -151,13 +152,30 @@ check_cnode(const struct cte *x, struct walk *w)
 	bool zombie = cap_type(&x->cap) == TALLY_OBJ_ZOMBIE;
 
 	if (zombie && x != &slots[0])
-		return "a zombie is not in its own CNode's slot 0";
+		return "a zombie is not in its own object's first slot";
 	if (!zombie && !cte_empty(&slots[0]))
 		return "slot 0 of a live CNode is occupied";
 	for (i = 0; i < n; i++)
 		w->slots_in_cnodes += !cte_empty(&slots[i]);
 	w->st->zombies += zombie;
 	return NULL;
+}
+
+/* Slots inside threads and Replies hold capabilities too: count them once per object. */
+static void
+count_object_slots(const struct cte *x, struct walk *w)
+{
+	enum tally_obj_type t = cap_type(&x->cap);
+	unsigned i;
+
+	if (t == TALLY_OBJ_THREAD) {
+		const struct thread *th = cap_object(&x->cap);
+
+		for (i = 0; i < TCB_SLOTS; i++)
+			w->slots_in_cnodes += !cte_empty(&th->slots[i]);
+	} else if (t == TALLY_OBJ_REPLY) {
+		w->slots_in_cnodes += !cte_empty(&((const struct reply *)cap_object(&x->cap))->notify);
+	}
 }
 
 static const char *
@@ -173,6 +191,8 @@ check_node(const struct cte *x, struct walk *w)
 		why = check_untyped(x);
 	if (!why && (t == TALLY_OBJ_CNODE || t == TALLY_OBJ_ZOMBIE) && first_of_object(x))
 		why = check_cnode(x, w);
+	if (!why && first_of_object(x))
+		count_object_slots(x, w);
 	return why;
 }
 

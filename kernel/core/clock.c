@@ -8,7 +8,7 @@ void
 clock_tick(void)
 {
 	clock_tick_count++;
-	sched_preempt_requested = true;
+	sched_tick();
 }
 
 uint64_t

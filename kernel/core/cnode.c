@@ -25,7 +25,7 @@ struct cte *
 cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth, struct tally_error_detail *d,
 	      unsigned *cnode_rights)
 {
-	const struct cte *node = &t->cspace_root;
+	const struct cte *node = thread_cspace(t);
 	unsigned bits = depth;
 
 	if (cap_type(&node->cap) != TALLY_OBJ_CNODE)
@@ -111,9 +111,9 @@ cnode_derive(struct invocation *inv, const struct cap *src, const uint64_t *badg
 	if (cap_generation(src) >= TALLY_COPY_DEPTH_MAX)
 		return invoke_fail(inv, TALLY_ERR_RANGE, 2, cap_generation(src) + 1ul,
 				   TALLY_COPY_DEPTH_MAX);
-	*out = cap_make(type, rights, cap_is_device(src) ? CAP_DEVICE : 0, cap_size_bits(src),
-			cap_guard_bits(src), cap_object(src), cap_word2(src), 0);
-	cap_set_generation(out, cap_generation(src) + 1);
+	*out = cap_derive(src);
+	out->w[0] &= ~((uint64_t)TALLY_RIGHTS_ALL << 8);
+	out->w[0] |= (uint64_t)rights << 8;
 	if (!badge)
 		return TALLY_OK;
 	if (type == TALLY_OBJ_CNODE) {

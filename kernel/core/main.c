@@ -57,7 +57,8 @@ kernel_main(struct boot_desc *bd)
 		panic("boot: firmware memory map unusable (no free RAM or too fragmented)");
 	arch_memory_init(kernel_memmap.usable, kernel_memmap.usable_count);
 	boot_tasks_create(bd);
-	boot_caps_create(&boot_threads[0]);
+	sched_init();
+	boot_tasks_start();
 	memmap_seal(&kernel_memmap);
 	boot_caps_untypeds();
 	memmap_print(&kernel_memmap);

@@ -6,6 +6,8 @@
 #include <kernel/syscall.h>
 #include <kernel/arch.h>
 #include <kernel/invoke.h>
+#include <kernel/ipc.h>
+#include <kernel/vspace.h>
 #include <kernel/cap_check.h>
 #include <kernel/config.h>
 #include <kernel/panic.h>
@@ -116,19 +118,34 @@ sys_invoke(struct thread *t)
 		return invoke_then_reply(t, &inv, cnode_invoke(&inv));
 	case TALLY_OBJ_UNTYPED:
 		return invoke_then_reply(t, &inv, untyped_invoke(&inv));
+	case TALLY_OBJ_THREAD:
+		return invoke_then_reply(t, &inv, thread_invoke(&inv));
+	case TALLY_OBJ_REPLY:
+		return invoke_then_reply(t, &inv, reply_invoke(&inv));
+	case TALLY_OBJ_FRAME_4K:
+	case TALLY_OBJ_FRAME_2M:
+		return invoke_then_reply(t, &inv, vspace_frame_invoke(&inv));
+	case TALLY_OBJ_PDPT:
+	case TALLY_OBJ_PD:
+	case TALLY_OBJ_PT:
+		return invoke_then_reply(t, &inv, vspace_table_invoke(&inv));
 	default:
 		return invoke_fail(&inv, TALLY_ERR_INVALID_CAPABILITY, 0,
 				   cap_type(&inv.slot->cap), 0);
 	}
 }
 
+/*
+ * Boot threads other than the root task have no capability naming them, so
+ * their slots are found by no walk of the tree's objects.
+ */
 static bool
 slot_is_thread_root(const struct cte *s)
 {
 	unsigned i;
 
-	for (i = 0; i < boot_thread_count; i++)
-		if (s == &boot_threads[i].cspace_root)
+	for (i = 1; i < boot_thread_count; i++)
+		if (s >= boot_threads[i].slots && s < boot_threads[i].slots + TCB_SLOTS)
 			return true;
 	return false;
 }
@@ -177,8 +194,12 @@ sys_debug_shutdown(struct thread *t, uint64_t status)
 static void
 syscall_invoke(struct thread *t)
 {
-	long r = sys_invoke(t);
+	long r;
 
+	thread_destroyed_current = NULL;
+	r = sys_invoke(t);
+	if (thread_destroyed_current == t)
+		return;   /* the call destroyed its own thread: nobody to answer */
 	if (r == INVOKE_PREEMPTED || r == INVOKE_PREEMPTED_DRAIN) {
 		t->preemptions++;
 		t->pending_drain = r == INVOKE_PREEMPTED_DRAIN;
@@ -188,6 +209,54 @@ syscall_invoke(struct thread *t)
 	}
 	t->pending_drain = false;   /* the call is over, one way or the other */
 	arch_regs_set_syscall_result(&t->regs, (uint64_t)r, arch_regs_syscall_arg(&t->regs, 2));
+}
+
+/* The slot at cptr (depth 64) in t's CSpace for an IPC call, or NULL with the error set. */
+static struct cte *
+syscall_ipc_slot(struct thread *t, uint64_t cptr, unsigned argument)
+{
+	struct tally_error_detail d = { .lookup = TALLY_LOOKUP_OK };
+	struct cte *s = cspace_lookup(t, cptr, 64, &d, NULL);
+
+	if (s && cte_empty(s))
+		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
+	if (s && !d.lookup)
+		return s;
+	t->error = (struct tally_error_detail){ .error = TALLY_ERR_LOOKUP_FAILED,
+		.argument = argument, .value = cptr, .lookup = d.lookup, .bits_left = d.bits_left };
+	arch_regs_set_syscall_error(&t->regs, TALLY_ERR_LOOKUP_FAILED);
+	return NULL;
+}
+
+/* SEND, NBSEND, CALL, RECV, NBRECV, REPLY_RECV (see <tally/ipc.h>). */
+static void
+syscall_ipc(struct thread *t, uint64_t nr)
+{
+	struct cte *slot = syscall_ipc_slot(t, arch_regs_syscall_arg(&t->regs, 0), 0), *reply;
+
+	if (!slot)
+		return;
+	switch (nr) {
+	case TALLY_SYS_SEND:
+	case TALLY_SYS_NBSEND:
+		ipc_send(t, slot, nr == TALLY_SYS_SEND, false);
+		return;
+	case TALLY_SYS_CALL:
+		ipc_send(t, slot, true, true);
+		return;
+	default:
+		break;
+	}
+	reply = NULL;
+	if (cap_type(&slot->cap) == TALLY_OBJ_ENDPOINT) {
+		reply = syscall_ipc_slot(t, arch_regs_syscall_arg(&t->regs, 8), 8);
+		if (!reply)
+			return;
+	}
+	if (nr == TALLY_SYS_REPLY_RECV)
+		ipc_reply_recv(t, slot, reply);
+	else
+		ipc_recv(t, slot, reply, nr == TALLY_SYS_RECV);
 }
 
 void
@@ -203,7 +272,7 @@ syscall_dispatch(struct thread *t)
 		break;
 	case TALLY_SYS_YIELD:
 		syscall_return(t, TALLY_OK, 0);
-		sched_next();
+		sched_yield();
 		break;
 	case TALLY_SYS_EXIT:
 		thread_exit(t);
@@ -228,6 +297,14 @@ syscall_dispatch(struct thread *t)
 		break;
 	case TALLY_SYS_DEBUG_CHECK:
 		syscall_return(t, sys_debug_check(a0), 0);
+		break;
+	case TALLY_SYS_SEND:
+	case TALLY_SYS_NBSEND:
+	case TALLY_SYS_CALL:
+	case TALLY_SYS_RECV:
+	case TALLY_SYS_NBRECV:
+	case TALLY_SYS_REPLY_RECV:
+		syscall_ipc(t, nr);
 		break;
 	default:
 		thread_fault(t, TALLY_FAULT_BAD_SYSCALL, 0, arch_regs_pc(r), nr);

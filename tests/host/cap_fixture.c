@@ -13,6 +13,7 @@
 #define RAM_END       (14ul << 20)
 #define ROOT_CNODE_PA (1ul << 20)
 #define VSPACE_PA     0x1000ul
+#define IPC_BUFFER_PA 0x3000ul
 
 static const struct {
 	paddr_t pa;
@@ -38,14 +39,18 @@ void (*between_restarts)(void);
 
 #define RESTART_LIMIT 200000ul
 
-/* True if s is one of the boot threads' CSpace roots: cap_check's outside_ok. */
+/*
+ * True if s is a slot of a boot thread that no capability names (all but
+ * the first, whose slots the checker finds through its thread capability):
+ * cap_check's outside_ok.
+ */
 bool
 is_thread_root(const struct cte *s)
 {
 	unsigned i;
 
-	for (i = 0; i < boot_thread_count; i++)
-		if (s == &boot_threads[i].cspace_root)
+	for (i = 1; i < boot_thread_count; i++)
+		if (s >= boot_threads[i].slots && s < boot_threads[i].slots + TCB_SLOTS)
 			return true;
 	return false;
 }
@@ -77,7 +82,6 @@ fixture(bool two_level)
 	boot_thread_count = 1;
 	self = &boot_threads[0];
 	self->state = TALLY_THREAD_RUNNABLE;
-	self->vspace.id = VSPACE_PA >> 12;
 	strlcpy(self->name, "root", sizeof(self->name));
 	sched_current = self;
 
@@ -85,11 +89,13 @@ fixture(bool two_level)
 	cdt_insert(NULL, &root[TALLY_SLOT_ROOT_CNODE],
 		   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, CAP_ORIGINAL, TALLY_ROOT_CNODE_RADIX,
 			    ROOT_GUARD, root, 0, 0));
-	cdt_insert(&root[TALLY_SLOT_ROOT_CNODE], &self->cspace_root,
+	cdt_insert(&root[TALLY_SLOT_ROOT_CNODE], thread_cspace(self),
 		   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, 0, TALLY_ROOT_CNODE_RADIX,
 			    two_level ? 0 : ROOT_GUARD, root, 0, 0));
 	cdt_insert(NULL, &root[TALLY_SLOT_ROOT_VSPACE],
 		   object_original_cap(TALLY_OBJ_PML4, 0, arch_phys_to_virt(VSPACE_PA), false));
+	cdt_insert(NULL, &root[TALLY_SLOT_ROOT_IPC_BUFFER],
+		   object_original_cap(TALLY_OBJ_FRAME_4K, 0, arch_phys_to_virt(IPC_BUFFER_PA), false));
 	cdt_insert(NULL, &root[TALLY_SLOT_ROOT_THREAD],
 		   object_original_cap(TALLY_OBJ_THREAD, 0, self, false));
 	cdt_insert(NULL, &root[TALLY_SLOT_IRQ_CONTROL],
@@ -385,7 +391,7 @@ second_thread(void)
 
 	t->index = 1;
 	t->state = TALLY_THREAD_RUNNABLE;
-	cdt_insert(&root[TALLY_SLOT_ROOT_CNODE], &t->cspace_root,
+	cdt_insert(&root[TALLY_SLOT_ROOT_CNODE], thread_cspace(t),
 		   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, 0, TALLY_ROOT_CNODE_RADIX,
 			    two_levels ? 0 : ROOT_GUARD, root, 0, 0));
 	boot_thread_count = 2;

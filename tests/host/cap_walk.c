@@ -220,14 +220,18 @@ object_is_zero(const struct cap *c)
 	return all_bytes(p, n, 0);
 }
 
-/* Use a new object the way its owner would: dirty its memory (not a CNode's). */
+/*
+ * Use a new object the way its owner would: dirty its memory. Only frames
+ * are user memory; every other object holds kernel state.
+ */
 static void
 object_dirty(const struct cap *c)
 {
 	unsigned char *p = cap_object(c);
 	size_t n = 1ul << obj_bits(c);
 
-	if (cap_type(c) == TALLY_OBJ_CNODE || cap_type(c) == TALLY_OBJ_UNTYPED || cap_is_device(c))
+	if ((cap_type(c) != TALLY_OBJ_FRAME_4K && cap_type(c) != TALLY_OBJ_FRAME_2M) ||
+	    cap_is_device(c))
 		return;
 	if (n > (64ul << 10)) {
 		memset(p, 0xd1, 4096);

@@ -2,6 +2,7 @@
 #include "fake_arch.h"
 #include <kernel/clock.h>
 #include <tally/bootinfo.h>
+#include <tally/thread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +175,56 @@ arch_kva_to_phys(const void *p)
 
 
 void
-arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)
+arch_activate(struct thread *t, struct arch_regs *r, paddr_t root)
 {
-	(void)r, (void)vs;
+	(void)r, (void)root;
 	fake_activated = t;
+}
+
+void
+arch_regs_read(const struct arch_regs *r, struct tally_regs *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->rip = r->pc;
+	out->rsp = r->stack;
+	out->rdi = r->args[0];
+}
+
+bool
+arch_regs_write(struct arch_regs *r, const struct tally_regs *in)
+{
+	if (in->rip >= FAKE_USER_TOP || in->rsp > FAKE_USER_TOP)
+		return false;
+	r->pc = in->rip;
+	r->stack = in->rsp;
+	r->args[0] = in->rdi;
+	return true;
+}
+
+bool
+arch_regs_resumable(const struct arch_regs *r)
+{
+	return r->pc < FAKE_USER_TOP;
+}
+
+void
+arch_vspace_init_root(void *pml4)
+{
+	memset(pml4, 0, 8);
+}
+
+paddr_t
+arch_kernel_root(void)
+{
+	return 0;
+}
+
+paddr_t fake_forgotten_root;
+
+void
+arch_vspace_forget_root(paddr_t root)
+{
+	fake_forgotten_root = root;
 }
 
 void

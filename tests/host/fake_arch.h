@@ -12,6 +12,8 @@
 #define FAKE_RAM_SIZE (64ul << 20)
 #define FAKE_USER_BASE 0x10000000ul
 #define FAKE_USER_SIZE (64ul << 10)
+#define FAKE_USER_TOP  (1ul << 47)   /* what arch_user_range_ok allows */
+extern paddr_t fake_forgotten_root;   /* last root given to arch_vspace_forget_root */
 
 extern unsigned char fake_user[FAKE_USER_SIZE];
 extern char fake_console[1 << 16];

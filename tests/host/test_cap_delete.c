@@ -31,7 +31,7 @@ START_TEST(delete_removes_one_capability_and_its_children_take_its_place)
 	ck_assert_ptr_eq(cdt_parent(slot_at(F + 4)), slot_at(SLOT_U0));
 	EXPECT_OK(inspect(ROOT, SLOT_U0));
 	ck_assert_uint_eq(mr[4], TALLY_INSPECT_ORIGINAL | TALLY_INSPECT_HAS_CHILDREN);
-	ck_assert_uint_eq(checked().untyped_free, UNTYPED_BYTES - 64);
+	ck_assert_uint_eq(checked().untyped_free, UNTYPED_BYTES - (1ul << TALLY_ENDPOINT_BITS));
 	/* the copies can still be copied and revoked */
 	EXPECT_OK(copy(ROOT, F + 5, F + 4, TALLY_RIGHTS_ALL));
 	EXPECT_OK(revoke(ROOT, F + 2));
@@ -48,7 +48,7 @@ START_TEST(delete_removes_one_capability_and_its_children_take_its_place)
 	/* the last capability goes: the object is gone and its space is free */
 	EXPECT_OK(delete(ROOT, F + 4));
 	EXPECT_OK(delete(ROOT, F + 2));
-	ck_assert_uint_eq(checked().untyped_free, UNTYPED_BYTES - 64);
+	ck_assert_uint_eq(checked().untyped_free, UNTYPED_BYTES - (1ul << TALLY_ENDPOINT_BITS));
 	EXPECT_OK(delete(ROOT, F + 5));
 	EXPECT_OK(inspect(ROOT, SLOT_U0));
 	ck_assert_uint_eq(mr[4], TALLY_INSPECT_ORIGINAL);
@@ -420,7 +420,7 @@ START_TEST(debug_check_call_reports_the_checkers_totals)
 	memcpy(&user, fake_user, sizeof(user));
 	ck_assert_uint_eq(user.caps, FIXTURE_CAPS + 3);
 	ck_assert_uint_eq(user.untyped_bytes, UNTYPED_BYTES);
-	ck_assert_uint_eq(user.untyped_free, UNTYPED_BYTES - 3 * 64);
+	ck_assert_uint_eq(user.untyped_free, UNTYPED_BYTES - (3ul << TALLY_ENDPOINT_BITS));
 	ck_assert_uint_eq(user.zombies, 0);
 	self->regs.args[0] = 0xffff800000000000ul;
 	dispatch();

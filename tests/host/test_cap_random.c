@@ -144,10 +144,10 @@ walk_finish(struct walk *wk)
 	WALK_ASSERT(wk, st.caps == FIXTURE_CAPS + 1);   /* and the second thread's root */
 	for (i = 1; i < SLOT_SELF; i++)
 		WALK_ASSERT(wk, cap_is_original(&root[i].cap) && cdt_parent(&root[i]) == &cdt_sentinel);
-	WALK_ASSERT(wk, root[TALLY_SLOT_ROOT_CNODE].first_child == &boot_threads[1].cspace_root &&
-			root[TALLY_SLOT_ROOT_CNODE].last_child == &boot_threads[0].cspace_root &&
-			!boot_threads[0].cspace_root.first_child &&
-			!boot_threads[1].cspace_root.first_child);
+	WALK_ASSERT(wk, root[TALLY_SLOT_ROOT_CNODE].first_child == thread_cspace(&boot_threads[1]) &&
+			root[TALLY_SLOT_ROOT_CNODE].last_child == thread_cspace(&boot_threads[0]) &&
+			!thread_cspace(&boot_threads[0])->first_child &&
+			!thread_cspace(&boot_threads[1])->first_child);
 }
 
 /*

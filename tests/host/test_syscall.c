@@ -21,7 +21,10 @@ setup(void)
 	boot_threads[0] = (struct thread){ .index = 0, .state = TALLY_THREAD_RUNNABLE, .name = "root" };
 	boot_threads[1] = (struct thread){ .index = 1, .state = TALLY_THREAD_RUNNABLE, .name = "other" };
 	caller = &boot_threads[0];
+	sched_init();
+	sched_wake(&boot_threads[1]);
 	sched_current = caller;
+	sched_preempt_requested = false;
 }
 
 /* Issue a call from `caller`; arch_halt jumps back here. Returns the error. */
@@ -32,8 +35,10 @@ call(uint64_t nr, uint64_t a0, uint64_t a1)
 	caller->regs.args[0] = a0;
 	caller->regs.args[1] = a1;
 	caller->regs.error = ~0ul;
-	if (setjmp(fake_exit) == 0)
+	if (setjmp(fake_exit) == 0) {
 		syscall_dispatch(caller);
+		sched_run();
+	}
 	return caller->regs.error;
 }
 
@@ -95,12 +100,16 @@ START_TEST(yield_rotates_and_exit_stops)
 	setup();
 	ck_assert_uint_eq(call(TALLY_SYS_YIELD, 0, 0), TALLY_OK);
 	ck_assert_ptr_eq(sched_current, &boot_threads[1]);
-	sched_current = caller;
+	caller = &boot_threads[1];
+	ck_assert_uint_eq(call(TALLY_SYS_YIELD, 0, 0), TALLY_OK);
+	ck_assert_ptr_eq(sched_current, &boot_threads[0]);
+	caller = &boot_threads[0];
 	call(TALLY_SYS_EXIT, 0, 0);
 	ck_assert_int_eq(caller->state, TALLY_THREAD_EXITED);
 	ck_assert_ptr_eq(sched_current, &boot_threads[1]);
-	boot_threads[1].state = TALLY_THREAD_EXITED;
-	sched_next();
+	caller = &boot_threads[1];
+	call(TALLY_SYS_EXIT, 0, 0);
+	ck_assert_int_eq(boot_threads[1].state, TALLY_THREAD_EXITED);
 	ck_assert_ptr_null(sched_current);
 }
 END_TEST

@@ -188,6 +188,27 @@ arch_vspace_create(struct arch_vspace *vs)
 	return true;
 }
 
+void
+arch_vspace_init_root(void *pml4)
+{
+	uint64_t *src = arch_phys_to_virt(paging_kernel_pml4);
+
+	memcpy((uint64_t *)pml4 + 256, src + 256, 256 * sizeof(uint64_t));
+}
+
+paddr_t
+arch_kernel_root(void)
+{
+	return paging_kernel_pml4;
+}
+
+void
+arch_vspace_forget_root(paddr_t root)
+{
+	if (read_cr3() == root)
+		write_cr3(paging_kernel_pml4);
+}
+
 paddr_t
 arch_vspace_root(const struct arch_vspace *vs)
 {

@@ -12,6 +12,7 @@
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <arch/x86.h>
+#include <tally/thread.h>
 
 _Static_assert(__builtin_offsetof(struct arch_regs, vector) == 120, "entry.S REGS_VECTOR");
 _Static_assert(__builtin_offsetof(struct arch_regs, cs) == 144, "entry.S REGS_CS");
@@ -197,8 +198,63 @@ arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t 
 	r->vector = X86_VECTOR_NONE;
 }
 
+static bool
+regs_canonical_user(uint64_t a)
+{
+	return a <= USER_TOP;
+}
+
+bool
+arch_regs_resumable(const struct arch_regs *r)
+{
+	return regs_canonical_user(r->rip);
+}
+
 void
-arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)
+arch_regs_read(const struct arch_regs *r, struct tally_regs *o)
+{
+	*o = (struct tally_regs){
+		.rip = r->rip, .rsp = r->rsp, .rflags = r->rflags,
+		.rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi,
+		.rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9, .r10 = r->r10,
+		.r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
+	};
+}
+
+/* Flags user code may set: CF PF AF ZF SF TF DF OF. */
+#define RFLAGS_USER 0xdd5ul
+
+bool
+arch_regs_write(struct arch_regs *r, const struct tally_regs *in)
+{
+	if (!regs_canonical_user(in->rip) || !regs_canonical_user(in->rsp))
+		return false;
+	r->rip = in->rip;
+	r->rsp = in->rsp;
+	r->rflags = (in->rflags & RFLAGS_USER) | RFLAGS_IF;
+	r->rax = in->rax;
+	r->rbx = in->rbx;
+	r->rcx = in->rcx;
+	r->rdx = in->rdx;
+	r->rsi = in->rsi;
+	r->rdi = in->rdi;
+	r->rbp = in->rbp;
+	r->r8 = in->r8;
+	r->r9 = in->r9;
+	r->r10 = in->r10;
+	r->r11 = in->r11;
+	r->r12 = in->r12;
+	r->r13 = in->r13;
+	r->r14 = in->r14;
+	r->r15 = in->r15;
+	r->cs = SEL_USER_CS;
+	r->ss = SEL_USER_DS;
+	r->vector = X86_VECTOR_NONE;   /* return by iretq: every register as written */
+	return true;
+}
+
+void
+arch_activate(struct thread *t, struct arch_regs *r, paddr_t root)
 {
 	(void)t;
 	if (x86_cur_regs != r) {
@@ -208,6 +264,6 @@ arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs)
 	}
 	x86_cur_regs = r;
 	cpu_set_kernel_stack((uint64_t)(r + 1));
-	if (read_cr3() != vs->pml4)
-		write_cr3(vs->pml4);
+	if (read_cr3() != root)
+		write_cr3(root);
 }

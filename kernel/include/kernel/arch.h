@@ -104,11 +104,13 @@ paddr_t arch_kva_to_phys(const void *p);
  *   uint64_t arch_regs_syscall_number(const struct arch_regs *r);
  *   uint64_t arch_regs_syscall_arg(const struct arch_regs *r, unsigned i);
  *       argument registers numbered 0..ARCH_SYSCALL_ARGS-1 (on x86_64:
- *       rdi rsi rdx r10 r8 r9 r12 r13); out of range reads 0
+ *       rdi rsi rdx r10 r8 r9 r12 r13 r14); out of range reads 0
  *   void arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v);
  *       write one back as a result
  *   void arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error,
  *                                     uint64_t value);
+ *   void arch_regs_set_syscall_error(struct arch_regs *r, uint64_t error);
+ *       the error alone, leaving the result words as they are
  *   vaddr_t arch_regs_pc(const struct arch_regs *r);
  *       the instruction that entered the kernel (for a syscall, the syscall)
  *   void arch_regs_restart_syscall(struct arch_regs *r);
@@ -125,9 +127,28 @@ void arch_preempt_window(void);
 
 /*
  * Make `t` the thread that runs when the kernel next returns to user space:
- * load its address space and point the entry paths at its register frame.
+ * load its address space (top-level table at `root`) and point the entry
+ * paths at its register frame.
  */
-void arch_activate(struct thread *t, struct arch_regs *r, struct arch_vspace *vs);
+void arch_activate(struct thread *t, struct arch_regs *r, paddr_t root);
+
+/*
+ * Registers as user space sees them (struct tally_regs). arch_regs_write
+ * checks them first and returns false, changing nothing, unless pc and
+ * stack are canonical user addresses; it keeps only the user-settable flags
+ * and makes the thread return by the general path (not sysret).
+ */
+struct tally_regs;
+void arch_regs_read(const struct arch_regs *r, struct tally_regs *out);
+bool arch_regs_write(struct arch_regs *r, const struct tally_regs *in);
+
+/* May the thread with these registers be resumed (its pc is a user address)? */
+bool arch_regs_resumable(const struct arch_regs *r);
+
+/* Address spaces made by retype (vspace.c). */
+void arch_vspace_init_root(void *pml4);      /* copy the kernel's half into a new PML4 */
+paddr_t arch_kernel_root(void);              /* the kernel's own top-level table */
+void arch_vspace_forget_root(paddr_t root);  /* a PML4 is destroyed: stop using it */
 
 /* Leave the kernel into the activated thread. */
 NORETURN void arch_return_to_user(void);

@@ -10,7 +10,7 @@
 #include <tally/bootinfo.h>
 
 /* Make the root CNode (from bootmem) and the fixed capabilities; before the seal. */
-void boot_caps_create(struct thread *root);
+void boot_caps_create(struct thread *root, paddr_t vspace, paddr_t ipc_buffer);
 
 /* Hand all free memory and device memory out as Untypeds; after the seal. */
 void boot_caps_untypeds(void);

@@ -8,6 +8,9 @@
 /* Load every module into its own address space; panics if the root task fails. */
 void boot_tasks_create(const struct boot_desc *bd);
 
+/* Give the tasks their capabilities (the root task's included) and make them runnable. */
+void boot_tasks_start(void);
+
 /* Fill each task's boot-info page; call after memmap_seal, when figures are final. */
 void boot_tasks_publish(const struct boot_desc *bd, bool tsc_counts_insns);
 

@@ -35,6 +35,8 @@
  *         bytes from the start that may hold objects or their leftovers; all
  *         RAM above it is zero), slots left to clear (zombie).
  * Word 3: next zombie (zombies).
+ * A zombie keeps its object's type in the guard_bits field and, for a CNode,
+ * the radix in size_bits.
  * Word 0 bits 32-39 hold the copy generation: 0 for an original, one more
  * than its source for a copy. Generations, and Untyped children that are
  * strictly smaller than their parent, bound the depth of the tree, and so
@@ -189,6 +191,13 @@ cnode_guard_data_guard(uint64_t data)
 	return data >> 6;
 }
 
+/* The type of the object a zombie is destroying (kept in the guard_bits field). */
+static inline enum tally_obj_type
+zombie_type(const struct cap *c)
+{
+	return (enum tally_obj_type)cap_guard_bits(c);
+}
+
 static inline bool
 cte_empty(const struct cte *s)
 {
@@ -227,6 +236,12 @@ enum cap_progress cap_revoke(struct cte *s);
  */
 enum cap_progress cap_delete(struct cte *s);
 
+/*
+ * Delete s without finishing pending destruction: bounded work, for a
+ * dying object's own slots (a thread's). Zombies it makes are left to drain.
+ */
+void cap_delete_bounded(struct cte *s);
+
 /* True while destroyed objects still wait for their slots to be cleared. */
 bool cap_zombies_pending(void);
 
@@ -243,6 +258,13 @@ const struct cte *cap_zombie_after(const struct cte *z);
 
 /* May `c` be copied (untyped, zombie and control capabilities may not)? */
 bool cap_copyable(const struct cap *c);
+
+/*
+ * A copy of src, one generation on, as a child would hold it (not original;
+ * a frame's copy unmapped). The caller checks cap_copyable and the
+ * generation limit first.
+ */
+struct cap cap_derive(const struct cap *src);
 
 /* Do a and b name the same object? */
 bool cap_same_object(const struct cap *a, const struct cap *b);

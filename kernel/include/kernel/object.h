@@ -1,7 +1,8 @@
 /*
- * Kernel object types: their sizes, where they may come from, and what
- * destroying one does. Types gain behaviour in their own files as the issues
- * that need them arrive; until then an object is only its zeroed memory.
+ * Kernel object types: their sizes, where they may come from, and the
+ * hooks the capability code calls as capabilities to them come and go.
+ * Each type's behaviour lives in its own file; this is the one table that
+ * routes to them.
  */
 #ifndef KERNEL_OBJECT_H
 #define KERNEL_OBJECT_H
@@ -22,9 +23,30 @@ bool object_device_ok(enum tally_obj_type type);
 struct cap object_original_cap(enum tally_obj_type type, unsigned size_bits, void *object,
 			       bool device);
 
+/* Set up a new object in zeroed memory (retype). */
+void object_init(enum tally_obj_type type, void *object);
+
+/* The capability a copy or mint of `c` starts from (a copy of a mapped frame is unmapped). */
+struct cap object_derive(const struct cap *c);
+
+/* A capability is leaving slot s (deleted): undo what it alone stands for (a mapping). */
+void object_cap_removed(struct cte *s);
+
+/* The capability in s has just moved there from another slot. */
+void object_cap_moved(struct cte *s);
+
 /*
- * Destroy an object whose last capability is going away, apart from clearing
- * a CNode's slots (cap.c does that, preemptibly, through a zombie).
+ * Does destroying the object of last capability `c` need steps (a zombie)?
+ * CNodes do (their slots), and endpoints and notifications with waiters.
+ */
+bool object_needs_zombie(const struct cap *c);
+
+/* One bounded step of destroying a zombie's object that is not a CNode; true when done. */
+bool object_zombie_step(enum tally_obj_type type, void *object);
+
+/*
+ * Destroy an object whose last capability went, apart from what a zombie
+ * did already (cap.c).
  */
 void object_destroy(const struct cap *c);
 

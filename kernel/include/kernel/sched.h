@@ -1,20 +1,47 @@
 /*
- * The scheduler: round robin over runnable threads, preempted by the timer.
- * (256 priorities and scheduling contexts arrive with later issues.)
+ * The scheduler: 256 priorities, round robin within a priority, a time
+ * slice measured in timer ticks. The running thread is sched_current and is
+ * in no run queue; every other runnable thread is in its priority's queue.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
 #include <kernel/thread.h>
 
+#define SCHED_PRIOS 256
+
 /* The thread now running in user space, or NULL while idle. */
 extern struct thread *sched_current;
 
-/* Pick the next runnable thread after the current one and activate it. */
-void sched_next(void);
-
-/* Set by the timer; the time slice is over at the next exit to user mode. */
+/* Set when the current thread should give way at the next exit to user mode. */
 extern volatile bool sched_preempt_requested;
+
+/* Empty every run queue (boot, and host tests between cases). */
+void sched_init(void);
+
+/* Make a blocked or stopped t runnable; a higher priority than the current's preempts. */
+void sched_wake(struct thread *t);
+
+/* Take t out of its run queue, if it is in one (it is blocking or stopping). */
+void sched_remove(struct thread *t);
+
+/* The current thread gives up the rest of its time slice. */
+void sched_yield(void);
+
+/* The current thread stops running (blocked, stopped, destroyed): pick another. */
+void sched_current_gone(void);
+
+/* Run t next instead of the current thread, which stays runnable (IPC direct switch). */
+void sched_switch_to(struct thread *t);
+
+/* Highest priority with a runnable thread queued, or -1. */
+int sched_highest_queued(void);
+
+/* A timer tick: charge the current thread's time slice. */
+void sched_tick(void);
+
+/* Change t's priority, moving it between queues if queued. */
+void sched_set_priority(struct thread *t, unsigned prio);
 
 /*
  * A preemption point inside a long kernel operation: let a pending interrupt
@@ -23,8 +50,8 @@ extern volatile bool sched_preempt_requested;
 bool sched_preempt_point(void);
 
 /*
- * Leave the kernel into some runnable thread, halting the CPU in between
- * while none is runnable. Never returns.
+ * Leave the kernel into the thread that should run, halting the CPU in
+ * between while none is runnable. Never returns.
  */
 NORETURN void sched_run(void);
 

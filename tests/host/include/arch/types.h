@@ -13,12 +13,12 @@ struct arch_regs {
 	uint64_t error;      /* results */
 	uint64_t value;
 	uint64_t pc;
-	uint64_t extra[2];   /* syscall arguments 6 and 7 */
+	uint64_t extra[3];   /* syscall arguments 6, 7 and 8 */
 	uint64_t entry, stack;
 	uint64_t restarts;   /* times the call was set to be issued again */
 };
 
-#define ARCH_SYSCALL_ARGS 8
+#define ARCH_SYSCALL_ARGS 9
 
 static inline uint64_t
 arch_regs_syscall_number(const struct arch_regs *r)
@@ -31,7 +31,7 @@ arch_regs_syscall_arg(const struct arch_regs *r, unsigned i)
 {
 	if (i < 6)
 		return r->args[i];
-	return i < 8 ? r->extra[i - 6] : 0;
+	return i < 9 ? r->extra[i - 6] : 0;
 }
 
 static inline void
@@ -39,7 +39,7 @@ arch_regs_set_syscall_arg(struct arch_regs *r, unsigned i, uint64_t v)
 {
 	if (i < 6)
 		r->args[i] = v;
-	else if (i < 8)
+	else if (i < 9)
 		r->extra[i - 6] = v;
 }
 
@@ -48,6 +48,12 @@ arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value
 {
 	r->error = error;
 	r->value = value;
+}
+
+static inline void
+arch_regs_set_syscall_error(struct arch_regs *r, uint64_t error)
+{
+	r->error = error;
 }
 
 static inline uint64_t

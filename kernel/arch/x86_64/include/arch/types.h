@@ -23,7 +23,7 @@ struct arch_regs {
 } __attribute__((aligned(16)));
 
 #define X86_VECTOR_SYSCALL_MARK 0x100  /* = X86_VECTOR_SYSCALL in <arch/x86.h> */
-#define ARCH_SYSCALL_ARGS 8
+#define ARCH_SYSCALL_ARGS 9
 
 static inline uint64_t
 arch_regs_syscall_number(const struct arch_regs *r)
@@ -44,6 +44,7 @@ x86_regs_arg(struct arch_regs *r, unsigned i)
 	case 5: return &r->r9;
 	case 6: return &r->r12;
 	case 7: return &r->r13;
+	case 8: return &r->r14;
 	default: return (uint64_t *)0;
 	}
 }
@@ -70,6 +71,13 @@ arch_regs_set_syscall_result(struct arch_regs *r, uint64_t error, uint64_t value
 {
 	r->rax = error;
 	r->rdx = value;
+}
+
+/* rax alone: the error of a call whose result words are already set. */
+static inline void
+arch_regs_set_syscall_error(struct arch_regs *r, uint64_t error)
+{
+	r->rax = error;
 }
 
 static inline uint64_t

@@ -1,0 +1,78 @@
+/*
+ * Reply objects (DESIGN.md rule 5). A server receives with a Reply; a call
+ * that arrives links its caller to it; the answer consumes it. The caller
+ * waits on the Reply, so:
+ *  - the Reply is destroyed (with the process that held it, or by delete)
+ *    while a caller waits: the caller wakes with DEAD_PEER;
+ *  - the caller goes away first: the Reply goes stale, the next answer
+ *    through it returns DEAD_PEER and costs nothing, and the notification
+ *    bound to the Reply, if any, is signalled so the server can abort the
+ *    work it was doing for that caller.
+ * A Reply capability is never copied (cap.c), so one holder answers once.
+ */
+#include <kernel/ipc.h>
+#include <kernel/invoke.h>
+#include <kernel/sched.h>
+
+void
+reply_caller_gone(struct reply *r)
+{
+	const struct cap *n = &r->notify.cap;
+
+	r->caller = NULL;
+	r->stale = true;
+	if (cap_type(n) == TALLY_OBJ_NOTIFICATION)
+		notification_signal(cap_object(n), cap_word2(n) ? cap_word2(n) : 1);
+}
+
+void
+reply_receiver_gone(struct reply *r)
+{
+	r->receiver = NULL;
+}
+
+void
+reply_destroy(struct reply *r)
+{
+	struct thread *c = r->caller, *rcv = r->receiver;
+
+	if (c) {
+		r->caller = NULL;
+		c->reply = NULL;
+		ipc_wake_error(c, TALLY_ERR_DEAD_PEER);
+	}
+	if (rcv) {
+		/* a receive that would fill a Reply that no longer exists */
+		endpoint_cancel(rcv->ipc_obj, rcv);
+		rcv->reply = NULL;
+		r->receiver = NULL;
+		ipc_wake_error(rcv, TALLY_ERR_OBJECT_DELETED);
+	}
+	cap_delete_bounded(&r->notify);
+}
+
+/* BIND_NOTIFICATION: MR0 notification cptr, 0 to unbind. */
+long
+reply_invoke(struct invocation *inv)
+{
+	struct reply *r = cap_object(&inv->slot->cap);
+	struct tally_error_detail d = { 0 };
+	struct cte *n = NULL;
+
+	if (inv->label != TALLY_REPLY_BIND_NOTIFICATION)
+		return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 0, inv->label, 0);
+	if (inv->mr[0]) {
+		n = cspace_lookup(inv->caller, inv->mr[0], 64, &d, NULL);
+		if (!n || cap_type(&n->cap) != TALLY_OBJ_NOTIFICATION)
+			return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 1, inv->mr[0], 0);
+		if (!(cap_rights(&n->cap) & TALLY_RIGHT_WRITE))
+			return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_RIGHT_WRITE, 0);
+		if (cap_generation(&n->cap) >= TALLY_COPY_DEPTH_MAX)
+			return invoke_fail(inv, TALLY_ERR_RANGE, 1, cap_generation(&n->cap) + 1ul,
+					   TALLY_COPY_DEPTH_MAX);
+	}
+	cap_delete_bounded(&r->notify);
+	if (n)
+		cdt_insert(n, &r->notify, cap_derive(&n->cap));
+	return TALLY_OK;
+}
