@@ -69,4 +69,30 @@ long test_find_thread(const char *name);
 bool test_wait_thread_stopped(long index, unsigned long ticks,
 			      struct tally_thread_info *info);
 
+/* ---- helpers shared by the test files (main.c) ---- */
+
+/* A fresh empty root-CNode slot; tests give theirs back with test_slot_free. */
+unsigned long test_slot(void);
+void test_slot_free(unsigned long slot);
+
+/* The largest RAM untyped's slot (objects for tests come from it). */
+unsigned long test_untyped(void);
+
+/* Retype one object of `type` into a fresh slot; 0 on failure. */
+unsigned long test_object(unsigned long type, unsigned long size_bits);
+
+/* Delete the capability in slot and give the slot back. */
+void test_object_free(unsigned long slot);
+
+/*
+ * A thread in the suite's own address space and CSpace, running fn(arg) at
+ * priority prio on a stack of its own; 0 on failure. It starts at once.
+ * test_thread_free deletes it (whatever state it is in) and frees its stack.
+ */
+unsigned long test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio);
+void test_thread_free(unsigned long tcb);
+
+/* Check the kernel's invariants (debug builds); false if the call failed. */
+bool test_kernel_consistent(void);
+
 #endif
