@@ -277,8 +277,9 @@ walk_retype(struct walk *wk)
 		WALK_POST(wk, cap_type(&s->cap) == type && cap_is_original(&s->cap));
 		WALK_POST(wk, cdt_parent(s) == u);
 		WALK_POST(wk, cap_is_device(&s->cap) == cap_is_device(&u->cap));
-		WALK_POST(wk, type == TALLY_OBJ_UNTYPED || cap_is_device(&s->cap) ||
-				object_is_zero(&s->cap));
+		/* (a new thread starts with its fields set; the rest start zero) */
+		WALK_POST(wk, type == TALLY_OBJ_UNTYPED || type == TALLY_OBJ_THREAD ||
+				cap_is_device(&s->cap) || object_is_zero(&s->cap));
 		object_dirty(&s->cap);
 	}
 	return err;
