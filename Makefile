@@ -22,7 +22,8 @@ Q := @
 say := @printf '  %-6s %s\n'
 endif
 
-B := build
+# Outputs; `make bench` builds a release kernel under build/release.
+B ?= build
 ARCH := x86_64
 GCC_INC := $(shell $(CC) -print-file-name=include)
 
@@ -169,10 +170,16 @@ test-panic: $(B)/tally.bin $(USER_ELFS)
 	tools/panic-test.sh --log $(B)/test-panic.log --timeout $(TEST_TIMEOUT) -- \
 		$(QEMU_RUN) --modules "$(RUN_MODULES)" --append selftest=kernel-fault
 
+# Benchmarks measure the release build (DEBUG=0), as other kernels are measured.
+ifeq ($(BENCH_BUILD),)
 bench: deps
+	@$(MAKE) -s --no-print-directory B=$(B)/release DEBUG=0 BENCH_BUILD=1 bench
+else
+bench:
 	@$(MAKE) -s --no-print-directory $(B)/tally.bin $(USER_ELFS)
 	tools/run-bench.sh --log $(B)/bench.log --timeout $(TEST_TIMEOUT) -- \
 		$(QEMU_RUN) --modules "$(BENCH_MODULES)" --icount
+endif
 
 clean:
 	rm -rf $(B)

@@ -10,10 +10,9 @@
 #include <kernel/vspace.h>
 #include <string.h>
 
-#define SCHED_SLICE_TICKS 1
-
 struct thread *sched_current;
 volatile bool sched_preempt_requested;
+struct thread *sched_active;
 
 static struct thread_queue sched_queues[SCHED_PRIOS];
 static uint64_t sched_bitmap[SCHED_PRIOS / 64];
@@ -24,6 +23,7 @@ sched_init(void)
 	memset(sched_queues, 0, sizeof(sched_queues));
 	memset(sched_bitmap, 0, sizeof(sched_bitmap));
 	sched_current = NULL;
+	sched_active = NULL;
 	sched_preempt_requested = false;
 }
 
@@ -192,6 +192,20 @@ sched_pick(void)
 }
 
 void
+sched_activate(struct thread *t)
+{
+	arch_activate(t, &t->regs, vspace_root_of(t));
+	sched_active = t;
+}
+
+void
+sched_forget(struct thread *t)
+{
+	if (sched_active == t)
+		sched_active = NULL;
+}
+
+void
 sched_run(void)
 {
 	for (;;) {
@@ -208,7 +222,8 @@ sched_run(void)
 
 			if (!t->timeslice)
 				t->timeslice = SCHED_SLICE_TICKS;
-			arch_activate(t, &t->regs, vspace_root_of(t));
+			if (t != sched_active)
+				sched_activate(t);
 			arch_return_to_user();
 		}
 		if (cap_zombies_pending()) {

@@ -143,6 +143,7 @@ thread_destroy(struct thread *t)
 	if (t == sched_current)
 		thread_destroyed_current = t;
 	thread_off_cpu(t);
+	sched_forget(t);
 	if (t->bound)
 		notification_unbind(t->bound);
 	t->state = TALLY_THREAD_INACTIVE;
@@ -224,6 +225,7 @@ tcb_configure(struct invocation *inv, struct thread *t)
 	/* decoded: from here on nothing fails */
 	tcb_set_slot(&t->slots[TCB_SLOT_CSPACE], cs);
 	tcb_set_slot(&t->slots[TCB_SLOT_VSPACE], vs);
+	sched_forget(t);
 	tcb_set_slot(&t->slots[TCB_SLOT_IPC_BUFFER], buf);
 	t->ipcbuf_addr = buf ? addr : 0;
 	tcb_set_slot(&t->slots[TCB_SLOT_FAULT_EP], ep);

@@ -51,12 +51,3 @@ vspace_destroy(const struct cap *c)
 		arch_vspace_forget_root(arch_kva_to_phys(cap_object(c)));
 }
 
-paddr_t
-vspace_root_of(struct thread *t)
-{
-	const struct cap *c = &t->slots[TCB_SLOT_VSPACE].cap;
-
-	if (cap_type(c) != TALLY_OBJ_PML4)
-		return arch_kernel_root();
-	return arch_kva_to_phys(cap_object(c));
-}

@@ -246,3 +246,9 @@ arch_timestamp(void)
 
 	return ++t;
 }
+
+uint64_t
+fake_object_phys(const void *object)
+{
+	return arch_kva_to_phys(object);
+}

@@ -11,6 +11,8 @@
  *   BENCH <name> <unit> median=<n> min=<n> max=<n> iters=<n>
  */
 #include <libtally/cap.h>
+#include <libtally/ipc.h>
+#include <libtally/thread.h>
 #include <libtally/start.h>
 #include <libtally/stdio.h>
 #include <libtally/syscall.h>
@@ -186,6 +188,128 @@ measure_revoke(unsigned long n, unsigned long runs, unsigned long overhead)
 	return stats_of(samples, runs);
 }
 
+/* ---- threads and IPC ---- */
+
+#define STACK_SIZE 4096
+
+static unsigned long bench_reply, bench_tcb, bench_ntfn_a, bench_ntfn_b;
+static _Alignas(16) unsigned char bench_stack[STACK_SIZE];
+static volatile unsigned long yield_stamp;
+
+static unsigned long
+bench_object(unsigned long type)
+{
+	static unsigned long next;
+	unsigned long slot;
+	long err;
+
+	if (!next)
+		next = bench_big + 1;
+	slot = next++;
+	err = tally_untyped_retype(bench_untyped, type, 0, ROOT, slot, 1);
+	if (err)
+		bench_fail("retype", err);
+	return slot;
+}
+
+/* A thread of this address space at the root task's priority, running fn. */
+static void
+bench_thread(void (*fn)(unsigned long))
+{
+	long err;
+
+	if (!bench_tcb)
+		bench_tcb = bench_object(TALLY_OBJ_THREAD);
+	else
+		tally_tcb_suspend(bench_tcb);
+	err = tally_tcb_configure(bench_tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0);
+	if (!err)
+		err = tally_tcb_set_priority(bench_tcb, TALLY_PRIO_MAX);
+	if (!err)
+		err = tally_tcb_start(bench_tcb, fn, 0, bench_stack + STACK_SIZE);
+	if (err)
+		bench_fail("thread start", err);
+}
+
+static void
+echo_server(unsigned long arg)
+{
+	struct tally_msg m = { 0 };
+
+	(void)arg;
+	tally_recv(bench_ep, bench_reply, &m);
+	for (;;)
+		tally_reply_recv(bench_ep, bench_reply, &m);
+}
+
+static void
+op_call(void)
+{
+	struct tally_msg m = { .info = tally_msginfo(1, 4, 0), .mr = { 1, 2, 3, 4 } };
+
+	tally_call(bench_ep, &m);
+}
+
+static void
+notify_partner(unsigned long arg)
+{
+	(void)arg;
+	for (;;) {
+		tally_wait(bench_ntfn_a, 0);
+		tally_signal(bench_ntfn_b);
+	}
+}
+
+static void
+op_notify_roundtrip(void)
+{
+	tally_signal(bench_ntfn_a);
+	tally_wait(bench_ntfn_b, 0);
+}
+
+static void
+yield_partner(unsigned long arg)
+{
+	(void)arg;
+	for (;;) {
+		yield_stamp = tsc();
+		tally_yield();
+	}
+}
+
+/* One switch: from the root task's yield to the partner's first instruction after its own. */
+static struct stats
+measure_yield_switch(unsigned long overhead)
+{
+	unsigned long i, t0;
+
+	for (i = 0; i < BENCH_WARMUP; i++)
+		tally_yield();
+	for (i = 0; i < BENCH_ITERS; i++) {
+		t0 = tsc();
+		tally_yield();
+		samples[i] = yield_stamp - t0 > overhead ? yield_stamp - t0 - overhead : 0;
+	}
+	return stats_of(samples, BENCH_ITERS);
+}
+
+static void
+ipc_benches(const char *unit, unsigned long overhead)
+{
+	bench_reply = bench_object(TALLY_OBJ_REPLY);
+	bench_ntfn_a = bench_object(TALLY_OBJ_NOTIFICATION);
+	bench_ntfn_b = bench_object(TALLY_OBJ_NOTIFICATION);
+	bench_thread(echo_server);
+	tally_yield();   /* let it reach its receive */
+	report("ipc_call_reply_same_as", unit, measure(op_call, overhead));
+	bench_thread(notify_partner);
+	tally_yield();
+	report("notify_roundtrip", unit, measure(op_notify_roundtrip, overhead));
+	bench_thread(yield_partner);
+	report("yield_switch", unit, measure_yield_switch(overhead));
+	tally_tcb_suspend(bench_tcb);
+}
+
 int
 main(const struct tally_bootinfo *bi)
 {
@@ -200,6 +324,7 @@ main(const struct tally_bootinfo *bi)
 	report("cap_copy", unit, measure_undo(op_cap_copy, undo_slot, overhead));
 	report_n("revoke_per_cap_1k", unit, measure_revoke(1000, 21, overhead), 21);
 	report_n("revoke_per_cap_100k", unit, measure_revoke(100000, 3, overhead), 3);
+	ipc_benches(unit, overhead);
 	tally_debug_shutdown(TALLY_SHUTDOWN_SUCCESS);
 	return 0;
 }

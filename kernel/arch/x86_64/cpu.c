@@ -7,16 +7,6 @@
 #include <string.h>
 #include <arch/x86.h>
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
 struct idt_gate {
 	uint16_t offset_lo;
 	uint16_t selector;
@@ -32,7 +22,7 @@ struct table_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static struct tss cpu_tss __attribute__((aligned(16)));
+struct tss cpu_tss __attribute__((aligned(16)));
 static struct idt_gate cpu_idt[256] __attribute__((aligned(16)));
 static uint64_t cpu_gdt[7] __attribute__((aligned(16))) = {
 	0,
@@ -135,8 +125,3 @@ cpu_init(void)
 	cpu_init_syscall();
 }
 
-void
-cpu_set_kernel_stack(uint64_t rsp0)
-{
-	cpu_tss.rsp[0] = rsp0;
-}

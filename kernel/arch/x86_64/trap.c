@@ -11,6 +11,8 @@
 #include <kernel/panic.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
+#include <kernel/fastpath.h>
+#include <kernel/vspace.h>
 #include <arch/x86.h>
 #include <tally/thread.h>
 
@@ -40,10 +42,22 @@ trap_name(uint64_t vec)
 	return "interrupt";
 }
 
-/* System call: dispatch, then leave into whichever thread is current. */
+static inline void x86_activate(struct arch_regs *r, paddr_t root);
+
+/* System call: the fast path, or dispatch; then leave into whichever thread is current. */
 void
 x86_syscall(void)
 {
+	uint64_t nr = x86_cur_regs->rax;
+	struct thread *next = NULL;
+
+	if (nr == TALLY_SYS_CALL || nr == TALLY_SYS_REPLY_RECV)
+		next = fastpath(sched_current, nr);
+	if (next) {
+		sched_active = next;
+		x86_activate(&next->regs, vspace_root_of(next));
+		arch_return_to_user();
+	}
 	syscall_dispatch(sched_current);
 	sched_run();
 }
@@ -253,10 +267,9 @@ arch_regs_write(struct arch_regs *r, const struct tally_regs *in)
 	return true;
 }
 
-void
-arch_activate(struct thread *t, struct arch_regs *r, paddr_t root)
+static inline void
+x86_activate(struct arch_regs *r, paddr_t root)
 {
-	(void)t;
 	if (x86_cur_regs != r) {
 		/* data segment registers are not thread state: clear what the last thread left */
 		__asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %0, %%gs"
@@ -266,4 +279,11 @@ arch_activate(struct thread *t, struct arch_regs *r, paddr_t root)
 	cpu_set_kernel_stack((uint64_t)(r + 1));
 	if (read_cr3() != root)
 		write_cr3(root);
+}
+
+void
+arch_activate(struct thread *t, struct arch_regs *r, paddr_t root)
+{
+	(void)t;
+	x86_activate(r, root);
 }

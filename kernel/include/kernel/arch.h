@@ -115,6 +115,8 @@ paddr_t arch_kva_to_phys(const void *p);
  *       the instruction that entered the kernel (for a syscall, the syscall)
  *   void arch_regs_restart_syscall(struct arch_regs *r);
  *       make the thread issue its system call again when it next runs
+ *   uint64_t arch_object_phys(const void *object);
+ *       the physical address of a kernel object (cheaper than arch_kva_to_phys)
  */
 void arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t arg);
 

@@ -9,9 +9,13 @@
 #include <kernel/thread.h>
 
 #define SCHED_PRIOS 256
+#define SCHED_SLICE_TICKS 1   /* timer ticks in a time slice */
 
 /* The thread now running in user space, or NULL while idle. */
 extern struct thread *sched_current;
+
+/* The thread whose registers and address space the arch has loaded. */
+extern struct thread *sched_active;
 
 /* Set when the current thread should give way at the next exit to user mode. */
 extern volatile bool sched_preempt_requested;
@@ -42,6 +46,12 @@ void sched_tick(void);
 
 /* Change t's priority, moving it between queues if queued. */
 void sched_set_priority(struct thread *t, unsigned prio);
+
+/* Load t's registers and address space for the next return to user mode. */
+void sched_activate(struct thread *t);
+
+/* t's address space or existence changed: load it afresh next time. */
+void sched_forget(struct thread *t);
 
 /*
  * A preemption point inside a long kernel operation: let a pending interrupt

@@ -10,6 +10,7 @@
 
 #include <kernel/cap.h>
 #include <kernel/arch.h>
+#include <kernel/thread.h>
 
 struct invocation;
 struct thread;
@@ -34,6 +35,14 @@ void vspace_cap_moved(struct cte *s);
 void vspace_destroy(const struct cap *c);
 
 /* The physical address of the top-level table t runs in (the kernel's when it has none). */
-paddr_t vspace_root_of(struct thread *t);
+static inline paddr_t
+vspace_root_of(struct thread *t)
+{
+	const struct cap *c = &t->slots[TCB_SLOT_VSPACE].cap;
+
+	if (cap_type(c) != TALLY_OBJ_PML4)
+		return arch_kernel_root();
+	return arch_object_phys(cap_object(c));
+}
 
 #endif

@@ -68,6 +68,15 @@ arch_regs_restart_syscall(struct arch_regs *r)
 	r->restarts++;
 }
 
+/* The physical address of a kernel object (fake_arch.c). */
+uint64_t fake_object_phys(const void *object);
+
+static inline uint64_t
+arch_object_phys(const void *object)
+{
+	return fake_object_phys(object);
+}
+
 struct arch_vspace {
 	uint64_t id;
 	unsigned mappings;

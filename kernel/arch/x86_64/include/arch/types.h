@@ -93,7 +93,14 @@ arch_regs_restart_syscall(struct arch_regs *r)
 	r->rip -= 2;
 }
 
-/* An address space: the physical address of its top-level table. */
+/* The physical address of a kernel object (objects live in the physmap). */
+static inline uint64_t
+arch_object_phys(const void *object)
+{
+	return (uint64_t)object - 0xffff800000000000ul;   /* PHYSMAP_BASE */
+}
+
+/* An address space being built at boot: the physical address of its top-level table. */
 struct arch_vspace {
 	uint64_t pml4;
 };

@@ -153,7 +153,26 @@ extern bool x86_has_smap;
 /* Set up by the files of this directory; see each for its contract. */
 void serial_init(void);
 void cpu_init(void);
-void cpu_set_kernel_stack(uint64_t rsp0);
+
+/* The task-state segment: only its ring-0 stack and IST stacks are used. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+extern struct tss cpu_tss;
+
+/* Where an interrupt from user mode saves its frame. */
+static inline void
+cpu_set_kernel_stack(uint64_t rsp0)
+{
+	cpu_tss.rsp[0] = rsp0;
+}
 uint64_t *paging_map_device(paddr_t pa);
 void lapic_eoi(void);
 

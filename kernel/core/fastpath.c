@@ -1,0 +1,146 @@
+/*
+ * The IPC fast path: CALL and REPLY_RECV with a short message (registers
+ * only, no capability) to a thread that is waiting for it and may run at
+ * once. It does what the general path (ipc.c) would do, in one straight
+ * line, and hands the arch layer the thread to switch to; anything out of
+ * the ordinary returns NULL and takes the general path, which gives the
+ * same result.
+ */
+#include <kernel/fastpath.h>
+#include <kernel/ipc.h>
+#include <kernel/sched.h>
+
+/* The slot at cptr when t's CNode root resolves all 64 bits in one level, else NULL. */
+static inline struct cte *
+fast_lookup(struct thread *t, uint64_t cptr)
+{
+	const struct cap *root = &t->slots[TCB_SLOT_CSPACE].cap;
+	unsigned radix = cap_size_bits(root);
+	uint64_t index = cptr & ((1ul << radix) - 1);
+
+	if (cap_type(root) != TALLY_OBJ_CNODE || cap_guard_bits(root) + radix != 64 ||
+	    cptr >> radix != cap_word2(root) || index == 0)
+		return NULL;
+	return (struct cte *)cap_object(root) + index;
+}
+
+static inline bool
+fast_message_ok(uint64_t info)
+{
+	return tally_msginfo_length(info) <= TALLY_MSG_REGS && !tally_msginfo_caps(info);
+}
+
+/* Copy t's short message to r's registers; r's call returns OK with `badge`. */
+static inline void
+fast_transfer(struct thread *t, struct thread *r, uint64_t info, uint64_t badge)
+{
+	unsigned i;
+
+	for (i = 0; i < TALLY_MSG_REGS; i++)
+		arch_regs_set_syscall_arg(&r->regs, 2 + i, arch_regs_syscall_arg(&t->regs, 2 + i));
+	arch_regs_set_syscall_arg(&r->regs, 0, badge);
+	arch_regs_set_syscall_arg(&r->regs, 1,
+				  info & ~(TALLY_MSGINFO_NOTIFY | TALLY_MSGINFO_TRUNCATED));
+	arch_regs_set_syscall_error(&r->regs, TALLY_OK);
+}
+
+static inline struct thread *
+fast_switch(struct thread *r)
+{
+	r->state = TALLY_THREAD_RUNNABLE;
+	if (!r->timeslice)
+		r->timeslice = SCHED_SLICE_TICKS;
+	sched_current = r;
+	return r;
+}
+
+/* CALL on an endpoint where a receiver of at least the caller's priority waits. */
+static struct thread *
+fastpath_call(struct thread *t)
+{
+	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
+	struct cte *s = fast_lookup(t, arch_regs_syscall_arg(&t->regs, 0));
+	struct endpoint *ep;
+	struct thread *r;
+	struct reply *rep;
+
+	if (!s || !fast_message_ok(info) || cap_type(&s->cap) != TALLY_OBJ_ENDPOINT ||
+	    !(cap_rights(&s->cap) & TALLY_RIGHT_WRITE))
+		return NULL;
+	ep = cap_object(&s->cap);
+	if (ep->state != EP_RECV)
+		return NULL;
+	r = ep->queue.head;
+	if (r->prio < t->prio)
+		return NULL;
+	/* decided: r takes the call */
+	ep->queue.head = r->q_next;
+	if (r->q_next)
+		r->q_next->q_prev = NULL;
+	else
+		ep->queue.tail = NULL, ep->state = EP_IDLE;
+	r->q_next = NULL;
+	r->ipc_obj = NULL;
+	rep = r->reply;
+	r->reply = NULL;
+	rep->receiver = NULL;
+	fast_transfer(t, r, info, cap_word2(&s->cap));
+	rep->caller = t;
+	rep->stale = false;
+	t->reply = rep;
+	t->ipc_flags = IPC_CALL | (cap_rights(&s->cap) & TALLY_RIGHT_GRANT ? IPC_GRANT : 0);
+	t->state = TALLY_THREAD_BLOCKED_REPLY;
+	return fast_switch(r);
+}
+
+/* REPLY_RECV: answer a caller of at least our priority, then wait on an endpoint nobody sends to. */
+static struct thread *
+fastpath_reply_recv(struct thread *t)
+{
+	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
+	struct cte *s = fast_lookup(t, arch_regs_syscall_arg(&t->regs, 0));
+	struct cte *rs = fast_lookup(t, arch_regs_syscall_arg(&t->regs, 8));
+	struct endpoint *ep;
+	struct reply *rep;
+	struct thread *c;
+
+	if (!s || !rs || !fast_message_ok(info) || cap_type(&s->cap) != TALLY_OBJ_ENDPOINT ||
+	    !(cap_rights(&s->cap) & TALLY_RIGHT_READ) || cap_type(&rs->cap) != TALLY_OBJ_REPLY)
+		return NULL;
+	ep = cap_object(&s->cap);
+	rep = cap_object(&rs->cap);
+	c = rep->caller;
+	if (ep->state == EP_SEND || !c || rep->receiver || (c->ipc_flags & IPC_FAULT) ||
+	    c->prio < t->prio || (t->bound && t->bound->word))
+		return NULL;
+	/* decided: answer c, then wait */
+	fast_transfer(t, c, info, 0);
+	c->ipc_flags = 0;
+	c->reply = NULL;
+	rep->caller = NULL;
+	t->state = TALLY_THREAD_BLOCKED_RECV;
+	t->ipc_obj = ep;
+	t->reply = rep;
+	rep->receiver = t;
+	t->q_next = NULL;           /* tq_append, inline */
+	t->q_prev = ep->queue.tail;
+	if (ep->queue.tail)
+		ep->queue.tail->q_next = t;
+	else
+		ep->queue.head = t;
+	ep->queue.tail = t;
+	ep->state = EP_RECV;
+	return fast_switch(c);
+}
+
+struct thread *
+fastpath(struct thread *t, uint64_t nr)
+{
+	if (sched_preempt_requested)
+		return NULL;
+	if (nr == TALLY_SYS_CALL)
+		return fastpath_call(t);
+	if (nr == TALLY_SYS_REPLY_RECV)
+		return fastpath_reply_recv(t);
+	return NULL;
+}
