@@ -85,7 +85,6 @@ thread_exit(struct thread *t)
 {
 	t->state = TALLY_THREAD_EXITED;
 	thread_off_cpu(t);
-	kprintf("thread '%s' exited\n", t->name);
 }
 
 void

@@ -286,3 +286,83 @@ TEST(yield_hands_the_cpu_to_a_thread_of_the_same_priority)
 	EXPECT_TRUE(counter[2] > 0);
 	test_thread_free(a);
 }
+
+/* ---- destroying an endpoint with thousands of threads queued ---- */
+
+#define QUEUED 2000
+#define QUEUED_SLOT_BASE 2048          /* root slots used for their threads */
+#define QUEUED_STACK 1024
+
+static _Alignas(16) unsigned char queued_stacks[QUEUED][QUEUED_STACK];
+static volatile long queued_result[QUEUED];
+static volatile unsigned long queued_ep, queued_first_saw, queued_woken;
+
+/* Send on the endpoint; when woken, the first one looks at the last one's state. */
+static void
+queued_sender(unsigned long i)
+{
+	struct tally_msg m = { 0 };
+
+	queued_result[i] = tally_send(queued_ep, &m);
+	if (queued_woken++ == 0)
+		queued_first_saw = state_of(QUEUED_SLOT_BASE + QUEUED - 1);
+	tally_exit();
+}
+
+static volatile unsigned long delete_ticks;
+static volatile long delete_result;
+
+static void
+deleter(unsigned long arg)
+{
+	unsigned long start = tally_clock();
+
+	(void)arg;
+	delete_result = tally_cnode_delete(ROOT, queued_ep);
+	delete_ticks = tally_clock() - start;
+	tally_signal(sched_ntfn);
+	tally_exit();
+}
+
+TEST(deleting_an_endpoint_with_thousands_queued_wakes_each_in_bounded_steps)
+{
+	unsigned long i, d, blocked = 0, deleted = 0;
+
+	EXPECT_TRUE(tally_bootinfo->first_free_slot < QUEUED_SLOT_BASE);
+	queued_ep = test_object(TALLY_OBJ_ENDPOINT, 0);
+	sched_ntfn = test_object(TALLY_OBJ_NOTIFICATION, 0);
+	queued_woken = 0;
+	for (i = 0; i < QUEUED; i++) {
+		unsigned long tcb = QUEUED_SLOT_BASE + i;
+
+		queued_result[i] = -1;
+		EXPECT_ERR(TALLY_OK, tally_untyped_retype(test_untyped(), TALLY_OBJ_THREAD, 0, ROOT,
+							   tcb, 1));
+		EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0));
+		EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 200));
+		EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, queued_sender, i,
+						      queued_stacks[i] + QUEUED_STACK));
+	}
+	/* they all queue up while the suite waits; then a low-priority thread deletes the endpoint */
+	d = test_thread(deleter, 0, 100);
+	EXPECT_TRUE(d);
+	EXPECT_ERR(TALLY_OK, tally_wait(sched_ntfn, 0));
+	EXPECT_ERR(TALLY_OK, delete_result);
+	for (i = 0; i < QUEUED; i++) {
+		blocked += state_of(QUEUED_SLOT_BASE + i) != TALLY_THREAD_EXITED;
+		deleted += queued_result[i] == TALLY_ERR_OBJECT_DELETED;
+	}
+	printf("  (%u queued threads woken with OBJECT_DELETED: %lu; deletion took %lu ticks;"
+	       " the first woken saw the last in state %lu)\n", QUEUED, deleted, delete_ticks,
+	       queued_first_saw);
+	EXPECT_EQ(QUEUED, deleted);
+	EXPECT_EQ(0, blocked);
+	/* the first thread woken ran while the last was still queued: the deletion let it in */
+	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, queued_first_saw);
+	for (i = 0; i < QUEUED; i++)
+		EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, QUEUED_SLOT_BASE + i));
+	test_slot_free(queued_ep);
+	test_thread_free(d);
+	test_object_free(sched_ntfn);
+	EXPECT_TRUE(test_kernel_consistent());
+}
