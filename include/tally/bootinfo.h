@@ -41,6 +41,22 @@ struct tally_untyped_desc {
 	unsigned char pad[6];
 };
 
+/*
+ * A boot module (a program image) given to the root task as frames: one
+ * READ|EXEC frame capability per page, in slots first_slot ..
+ * first_slot + pages - 1, the module's bytes starting `offset` bytes into
+ * the first. The root task may map them (copies of them) to read the image
+ * or to share its read-only pages with processes it builds from it.
+ */
+#define TALLY_BOOTINFO_MODULES 8
+struct tally_module_desc {
+	unsigned long first_slot;
+	unsigned long pages;
+	unsigned long offset;
+	unsigned long size;          /* bytes */
+	char name[32];               /* file name and arguments, cut to fit */
+};
+
 struct tally_mem_account {
 	unsigned long usable;    /* all RAM the firmware calls available */
 	unsigned long reserved;  /* firmware-reserved ranges (not RAM to use) */
@@ -71,6 +87,8 @@ struct tally_bootinfo {
 	unsigned long untyped_count;
 	unsigned long first_free_slot;       /* slots from here on are empty */
 	struct tally_untyped_desc untyped[TALLY_BOOTINFO_UNTYPEDS];
+	unsigned long module_count;
+	struct tally_module_desc modules[TALLY_BOOTINFO_MODULES];
 };
 
 #endif

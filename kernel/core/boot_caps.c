@@ -10,6 +10,7 @@
 #include <kernel/memmap.h>
 #include <kernel/object.h>
 #include <kernel/panic.h>
+#include <string.h>
 
 #define ROOT_SLOTS (1ul << TALLY_ROOT_CNODE_RADIX)
 
@@ -118,6 +119,36 @@ boot_caps_untypeds(void)
 		TALLY_SLOT_FIRST_FREE_FIXED, boot_untyped_next - 1, ram);
 }
 
+static struct tally_module_desc boot_module_desc[TALLY_BOOTINFO_MODULES];
+static unsigned long boot_module_count;
+
+void
+boot_caps_modules(const struct boot_desc *bd)
+{
+	unsigned i;
+
+	for (i = 0; i < bd->module_count && i < TALLY_BOOTINFO_MODULES; i++) {
+		const struct boot_module *m = &bd->modules[i];
+		paddr_t pa = ALIGN_DOWN(m->start, PAGE_SIZE), end = ALIGN_UP(m->end, PAGE_SIZE);
+		struct tally_module_desc *md = &boot_module_desc[boot_module_count];
+
+		if (boot_untyped_next + (end - pa) / PAGE_SIZE > ROOT_SLOTS) {
+			kprintf("boot: no root slots left for module '%s'\n", m->string);
+			break;
+		}
+		md->first_slot = boot_untyped_next;
+		md->pages = (end - pa) / PAGE_SIZE;
+		md->offset = m->start - pa;
+		md->size = m->end - m->start;
+		strlcpy(md->name, m->string, sizeof(md->name));
+		for (; pa < end; pa += PAGE_SIZE)
+			cdt_insert(NULL, &root_slots[boot_untyped_next++],
+				   cap_make(TALLY_OBJ_FRAME_4K, TALLY_RIGHT_READ | TALLY_RIGHT_EXEC,
+					    CAP_ORIGINAL, 0, 0, arch_phys_to_virt(pa), 0, 0));
+		boot_module_count++;
+	}
+}
+
 void
 boot_caps_publish(struct tally_bootinfo *bi)
 {
@@ -129,4 +160,7 @@ boot_caps_publish(struct tally_bootinfo *bi)
 	bi->first_free_slot = boot_untyped_next;
 	for (i = 0; i < boot_untyped_count; i++)
 		bi->untyped[i] = boot_untyped_desc[i];
+	bi->module_count = boot_module_count;
+	for (i = 0; i < boot_module_count; i++)
+		bi->modules[i] = boot_module_desc[i];
 }

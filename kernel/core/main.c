@@ -61,6 +61,7 @@ kernel_main(struct boot_desc *bd)
 	boot_tasks_start();
 	memmap_seal(&kernel_memmap);
 	boot_caps_untypeds();
+	boot_caps_modules(bd);
 	memmap_print(&kernel_memmap);
 	if (!memmap_balanced(&kernel_memmap))
 		panic("boot: memory accounting does not balance");

@@ -1,5 +1,6 @@
 /* Boot info and the kernel's memory accounting, as the root task sees them. */
 #include "test.h"
+#include <libtally/cap.h>
 #include <string.h>
 
 /* The harness tells the suite how much RAM QEMU was given: "ram_mib=N". */
@@ -83,4 +84,28 @@ TEST(bootinfo_page_is_read_only)
 		   tally_debug_thread_info(0, (struct tally_thread_info *)tally_bootinfo));
 	EXPECT_EQ(magic, tally_bootinfo->magic);
 	EXPECT_ERR(TALLY_OK, tally_debug_thread_info(0, &info));
+}
+
+TEST(boot_modules_are_given_to_the_root_task_as_read_only_frames)
+{
+	const struct tally_bootinfo *bi = tally_bootinfo;
+	struct tally_slot_info si;
+	unsigned long i, p;
+
+	EXPECT_TRUE(bi->module_count >= 1);
+	EXPECT_TRUE(bi->module_count <= TALLY_BOOTINFO_MODULES);
+	EXPECT_TRUE(bi->modules[0].name[0] != 0);
+	for (i = 0; i < bi->module_count; i++) {
+		const struct tally_module_desc *m = &bi->modules[i];
+
+		EXPECT_TRUE(m->pages * 4096 >= m->offset + m->size);
+		EXPECT_TRUE(m->first_slot >= bi->untyped_first + bi->untyped_count);
+		EXPECT_TRUE(m->first_slot + m->pages <= bi->first_free_slot);
+		for (p = 0; p < m->pages; p++) {
+			EXPECT_EQ(TALLY_OK, tally_cnode_inspect(TALLY_SLOT_ROOT_CNODE,
+								m->first_slot + p, &si));
+			EXPECT_EQ(TALLY_OBJ_FRAME_4K, si.type);
+			EXPECT_EQ(TALLY_RIGHT_READ | TALLY_RIGHT_EXEC, si.rights);
+		}
+	}
 }

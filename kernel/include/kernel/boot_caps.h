@@ -6,6 +6,7 @@
 #ifndef KERNEL_BOOT_CAPS_H
 #define KERNEL_BOOT_CAPS_H
 
+#include <kernel/boot.h>
 #include <kernel/thread.h>
 #include <tally/bootinfo.h>
 
@@ -14,6 +15,9 @@ void boot_caps_create(struct thread *root, paddr_t vspace, paddr_t ipc_buffer);
 
 /* Hand all free memory and device memory out as Untypeds; after the seal. */
 void boot_caps_untypeds(void);
+
+/* Give the root task the boot modules' pages as read-only frames; after the untypeds. */
+void boot_caps_modules(const struct boot_desc *bd);
 
 /* Describe the root task's capabilities in its boot-info page. */
 void boot_caps_publish(struct tally_bootinfo *bi);
