@@ -149,6 +149,7 @@ retype_perform(struct cte *u, const struct retype *rt)
 	for (i = 0; i < rt->count; i++) {
 		void *obj = base + rt->start + (i << rt->obj_bits);
 
+		object_init(rt->type, obj);
 		cdt_insert(u, &rt->dest[i], object_original_cap(rt->type, rt->size_bits, obj, device));
 	}
 	cap_set_word2(&u->cap, rt->start + (rt->count << rt->obj_bits));
