@@ -85,7 +85,9 @@ enum tally_invocation {
 	 * capability, which stays. */
 	TALLY_CNODE_REVOKE,
 	/* On a CNode: MR0 index. Results: MR0 type, MR1 rights, MR2 badge
-	 * (Untyped, CNode: size_bits), MR3 object address (physical), MR4 flags
+	 * (Untyped, CNode: size_bits; frame, PDPT, PD, PT: its mapping, 0 or
+	 * TALLY_MAPPED | the rights it was mapped with), MR3 object address
+	 * (physical), MR4 flags
 	 * (TALLY_INSPECT_*), MR5 Untyped: bytes free; CNode: guard data
 	 * (guard_bits | guard << 6, as MINT takes it). */
 	TALLY_CNODE_INSPECT,
@@ -122,13 +124,16 @@ enum tally_invocation {
 	TALLY_REPLY_BIND_NOTIFICATION,
 
 	/* On a Frame: MR0 address space (PML4) cptr, MR1 address (aligned to
-	 * the frame), MR2 rights (READ, WRITE, EXEC; at most the frame
-	 * capability's). The tables on the way must be mapped already. One
-	 * mapping per capability: copy the capability to map it again. */
+	 * the frame), MR2 rights (READ, which is required, WRITE, EXEC; at
+	 * most the frame capability's). The tables on the way must be mapped
+	 * already. One mapping per capability: copy the capability to map it
+	 * again. UNMAP of an unmapped frame does nothing. */
 	TALLY_FRAME_MAP,
 	TALLY_FRAME_UNMAP,
 	/* On a PDPT, PD or PT: MR0 address space cptr, MR1 address (aligned
-	 * to what one entry of the table above covers). */
+	 * to what one entry of the table above covers). A table leaves with
+	 * its contents: unmapping it keeps what it maps, ready to be mapped
+	 * again. See docs/memory.md. */
 	TALLY_PAGE_TABLE_MAP,
 	TALLY_PAGE_TABLE_UNMAP,
 	TALLY_INVOCATION_COUNT
@@ -152,6 +157,9 @@ struct tally_cap_stats {
 	unsigned long untyped_free;   /* of those, bytes in no live object */
 	unsigned long zombies;        /* objects still being destroyed */
 };
+
+/* In TALLY_CNODE_INSPECT's MR2 for a frame or page table: it is mapped. */
+#define TALLY_MAPPED              0x10ul
 
 /* Flags reported by TALLY_CNODE_INSPECT. */
 #define TALLY_INSPECT_ORIGINAL    0x1ul  /* made by retype or at boot */

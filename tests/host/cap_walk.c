@@ -208,13 +208,21 @@ obj_bits(const struct cap *c)
 					   cap_size_bits(c) : 0);
 }
 
-/* The memory of a new object is zero (2 MiB frames: first and last 4 KiB). */
+/*
+ * The memory of a new object is zero (2 MiB frames: first and last 4 KiB),
+ * but for what retype sets up: a thread's fields, and a PML4's kernel half
+ * (the second quarter of the object; its user half and record are zero).
+ */
 static bool
 object_is_zero(const struct cap *c)
 {
 	const unsigned char *p = cap_object(c);
 	size_t n = 1ul << obj_bits(c);
 
+	if (cap_type(c) == TALLY_OBJ_THREAD)
+		return true;
+	if (cap_type(c) == TALLY_OBJ_PML4)
+		return all_bytes(p, n / 4, 0) && all_bytes(p + n / 2, n / 2, 0);
 	if (n > (64ul << 10))
 		return all_bytes(p, 4096, 0) && all_bytes(p + n - 4096, 4096, 0);
 	return all_bytes(p, n, 0);

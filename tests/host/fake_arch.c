@@ -25,6 +25,7 @@ fake_arch_reset(void)
 	fake_console[0] = 0;
 	fake_halt_status = -1;
 	fake_activated = NULL;
+	fake_tlb_flushes = 0;
 }
 
 void
@@ -57,8 +58,13 @@ arch_backtrace(uintptr_t frame)
 void *
 arch_phys_to_virt(paddr_t pa)
 {
-	if (!fake_ram)
-		fake_ram = calloc(1, FAKE_RAM_SIZE);
+	/* aligned like real RAM: page tables find their record from an entry's address */
+	if (!fake_ram) {
+		fake_ram = aligned_alloc(FAKE_RAM_ALIGN, FAKE_RAM_SIZE);
+		if (!fake_ram)
+			abort();
+		memset(fake_ram, 0, FAKE_RAM_SIZE);
+	}
 	if (pa >= FAKE_RAM_SIZE)
 		abort();
 	return fake_ram + pa;
@@ -207,10 +213,15 @@ arch_regs_resumable(const struct arch_regs *r)
 	return r->pc < FAKE_USER_TOP;
 }
 
+/* The kernel's half: present entries that are no table the core may walk into. */
 void
 arch_vspace_init_root(void *pml4)
 {
-	memset(pml4, 0, 8);
+	uint64_t *e = pml4;
+	unsigned i;
+
+	for (i = ARCH_PT_ENTRIES / 2; i < ARCH_PT_ENTRIES; i++)
+		e[i] = FAKE_PTE_KERNEL;
 }
 
 paddr_t
@@ -251,4 +262,56 @@ uint64_t
 fake_object_phys(const void *object)
 {
 	return arch_kva_to_phys(object);
+}
+
+/*
+ * Page-table entries (arch.h): a physical address and the FAKE_PTE_* bits
+ * of fake_arch.h, so tests can read what the core wrote. The index and
+ * sizes are x86_64's.
+ */
+unsigned
+arch_pt_index(vaddr_t va, unsigned level)
+{
+	return (va >> arch_pt_entry_bits(level)) & (ARCH_PT_ENTRIES - 1);
+}
+
+unsigned
+arch_pt_entry_bits(unsigned level)
+{
+	return 12 + 9 * level;
+}
+
+uint64_t
+arch_pte_table(void *table)
+{
+	return arch_kva_to_phys(table) | FAKE_PTE_PRESENT | FAKE_PTE_TABLE;
+}
+
+uint64_t
+arch_pte_frame(paddr_t pa, unsigned level, unsigned rights)
+{
+	return pa | FAKE_PTE_PRESENT | (uint64_t)rights << FAKE_PTE_RIGHTS_SHIFT |
+	       (uint64_t)level << FAKE_PTE_LEVEL_SHIFT;
+}
+
+bool
+arch_pte_present(uint64_t e)
+{
+	return e & FAKE_PTE_PRESENT;
+}
+
+void *
+arch_pte_next_table(uint64_t e, unsigned level)
+{
+	if (!(e & FAKE_PTE_TABLE) || level == 0)
+		return NULL;
+	return arch_phys_to_virt(e & FAKE_PTE_ADDR);
+}
+
+unsigned long fake_tlb_flushes;
+
+void
+arch_tlb_flush(void)
+{
+	fake_tlb_flushes++;
 }

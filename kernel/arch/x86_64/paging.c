@@ -12,9 +12,16 @@
  * The kernel half uses two PML4 entries (physmap, and the top one holding
  * image and devices), both made before the first address space copies them;
  * the kernel adds no PML4 entry later, so every space shares them for good.
+ *
+ * User-half tables, the boot tasks' as well as retyped ones, are page-table
+ * objects: the 4 KiB hardware table followed by a 4 KiB page of the record
+ * (vspace.c) of which capability mapped each entry. The boot tasks' tables
+ * come from bootmem with a zeroed record (no capability made those entries),
+ * so the root task can map its own frames into them later.
  */
 #include <kernel/arch.h>
 #include <tally/bootinfo.h>
+#include <tally/cap.h>
 #include <kernel/memmap.h>
 #include <kernel/panic.h>
 #include <string.h>
@@ -48,13 +55,17 @@ table_of(uint64_t entry)
 	return arch_phys_to_virt(entry & PTE_ADDR);
 }
 
+/* Pages of a table made at boot: the kernel's one, a user page-table object two. */
+#define KERNEL_TABLE_PAGES 1
+#define USER_TABLE_PAGES   (1ul << (TALLY_PAGE_TABLE_BITS - 12))
+
 /*
  * The entry for `va` at `level` (3 = PML4 ... 0 = PT) under table `pml4`,
- * making missing tables on the way with flags `inner`. NULL when out of
- * memory or when a large page is in the way.
+ * making missing tables on the way with flags `inner`, each `pages` pages
+ * long. NULL when out of memory or when a large page is in the way.
  */
 static uint64_t *
-paging_walk(uint64_t pml4, vaddr_t va, unsigned level, uint64_t inner)
+paging_walk(uint64_t pml4, vaddr_t va, unsigned level, uint64_t inner, unsigned long pages)
 {
 	uint64_t *table = arch_phys_to_virt(pml4);
 	unsigned l;
@@ -63,7 +74,7 @@ paging_walk(uint64_t pml4, vaddr_t va, unsigned level, uint64_t inner)
 		uint64_t *e = &table[(va >> (12 + 9 * l)) & 511];
 
 		if (!(*e & PTE_P)) {
-			paddr_t pa = bootmem_alloc_page();
+			paddr_t pa = bootmem_alloc_pages(pages);
 
 			if (!pa)
 				return NULL;
@@ -79,7 +90,7 @@ paging_walk(uint64_t pml4, vaddr_t va, unsigned level, uint64_t inner)
 static void
 paging_map_kernel(uint64_t va, uint64_t pa, uint64_t flags, unsigned level)
 {
-	uint64_t *e = paging_walk(paging_kernel_pml4, va, level, PTE_P | PTE_W);
+	uint64_t *e = paging_walk(paging_kernel_pml4, va, level, PTE_P | PTE_W, KERNEL_TABLE_PAGES);
 
 	if (!e)
 		panic("paging: out of boot memory mapping the kernel");
@@ -126,11 +137,11 @@ paging_map_physmap(uint64_t base, uint64_t end)
 		unsigned level = 0;
 
 		if (pa % (1ul << 21) == 0 && end - pa >= (1ul << 21)) {
-			e = paging_walk(paging_kernel_pml4, va, 1, PTE_P | PTE_W);
+			e = paging_walk(paging_kernel_pml4, va, 1, PTE_P | PTE_W, KERNEL_TABLE_PAGES);
 			level = e && !(*e & PTE_P) ? 1 : 0;   /* a table there: use 4 KiB */
 		}
 		if (!level)
-			e = paging_walk(paging_kernel_pml4, va, 0, PTE_P | PTE_W);
+			e = paging_walk(paging_kernel_pml4, va, 0, PTE_P | PTE_W, KERNEL_TABLE_PAGES);
 		if (!e)
 			panic("paging: out of boot memory mapping RAM at %#lx", pa);
 		if (!(*e & PTE_P))
@@ -154,7 +165,7 @@ arch_memory_init(const struct tally_mem_region *usable, unsigned n)
 	paging_map_kernel_range(__data_start, (char *)ALIGN_UP((uint64_t)__bss_end, PAGE_SIZE),
 				PTE_W | PTE_NX);
 	/* the device window's page table, so later device mappings need no memory */
-	if (!paging_walk(paging_kernel_pml4, DEVICE_BASE, 0, PTE_P | PTE_W))
+	if (!paging_walk(paging_kernel_pml4, DEVICE_BASE, 0, PTE_P | PTE_W, KERNEL_TABLE_PAGES))
 		panic("paging: out of boot memory for the device window");
 	write_cr3(paging_kernel_pml4);
 	paging_physmap_ready = true;
@@ -176,7 +187,7 @@ paging_map_device(paddr_t pa)
 bool
 arch_vspace_create(struct arch_vspace *vs)
 {
-	paddr_t pml4 = bootmem_alloc_page();
+	paddr_t pml4 = bootmem_alloc_pages(USER_TABLE_PAGES);
 	uint64_t *dst, *src;
 
 	if (!pml4)
@@ -222,12 +233,69 @@ arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned rights)
 
 	if (va % PAGE_SIZE || pa % PAGE_SIZE || !arch_user_range_ok(va, PAGE_SIZE))
 		return false;
-	e = paging_walk(vs->pml4, va, 0, PTE_P | PTE_W | PTE_U);
+	e = paging_walk(vs->pml4, va, 0, PTE_P | PTE_W | PTE_U, USER_TABLE_PAGES);
 	if (!e || (*e & PTE_P))
 		return false;
-	*e = pa | PTE_P | PTE_U | (rights & ARCH_MAP_WRITE ? PTE_W : 0) |
-	     (rights & ARCH_MAP_EXEC ? 0 : PTE_NX);
+	*e = arch_pte_frame(pa, 0, rights);
 	return true;
+}
+
+/* ---- page-table entries for vspace.c (see arch.h) ---- */
+
+unsigned
+arch_pt_index(vaddr_t va, unsigned level)
+{
+	return (va >> arch_pt_entry_bits(level)) & (ARCH_PT_ENTRIES - 1);
+}
+
+unsigned
+arch_pt_entry_bits(unsigned level)
+{
+	return 12 + 9 * level;
+}
+
+/* Tables above a leaf allow everything: the leaf alone decides the rights. */
+uint64_t
+arch_pte_table(void *table)
+{
+	return arch_kva_to_phys(table) | PTE_P | PTE_W | PTE_U;
+}
+
+uint64_t
+arch_pte_frame(paddr_t pa, unsigned level, unsigned rights)
+{
+	uint64_t e = pa | PTE_P | PTE_U;
+
+	if (rights & ARCH_MAP_WRITE)
+		e |= PTE_W;
+	if (!(rights & ARCH_MAP_EXEC))
+		e |= PTE_NX;
+	if (rights & ARCH_MAP_DEVICE)
+		e |= PTE_PCD | PTE_PWT;
+	if (level > 0)
+		e |= PTE_PS;
+	return e;
+}
+
+bool
+arch_pte_present(uint64_t e)
+{
+	return e & PTE_P;
+}
+
+void *
+arch_pte_next_table(uint64_t e, unsigned level)
+{
+	if (!(e & PTE_P) || level == 0 || (e & PTE_PS))
+		return NULL;
+	return table_of(e);
+}
+
+/* Without PCIDs, reloading CR3 drops every non-global translation; user pages are never global. */
+void
+arch_tlb_flush(void)
+{
+	write_cr3(read_cr3());
 }
 
 paddr_t

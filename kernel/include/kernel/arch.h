@@ -152,6 +152,49 @@ void arch_vspace_init_root(void *pml4);      /* copy the kernel's half into a ne
 paddr_t arch_kernel_root(void);              /* the kernel's own top-level table */
 void arch_vspace_forget_root(paddr_t root);  /* a PML4 is destroyed: stop using it */
 
+/*
+ * ---- Page-table entries, for vspace.c ----
+ *
+ * The core builds address spaces from page-table objects but never reads or
+ * makes an entry's bits itself; it goes through these. Levels count from the
+ * leaf: 0 is the last-level table (PT on x86_64), ARCH_PT_LEVELS - 1 the
+ * root (PML4). Every table, at every level, is ARCH_PT_ENTRIES entries of 64
+ * bits: one 4 KiB page. An entry of 0 is empty (not present).
+ */
+#define ARCH_PT_LEVELS  4
+#define ARCH_PT_ENTRIES 512
+
+/* The index of va's entry in a table at `level`. */
+unsigned arch_pt_index(vaddr_t va, unsigned level);
+
+/* log2 of the bytes that one entry of a table at `level` maps. */
+unsigned arch_pt_entry_bits(unsigned level);
+
+/* An entry pointing to the next-level table at kernel address `table`. */
+uint64_t arch_pte_table(void *table);
+
+/*
+ * A user entry at `level` mapping the frame at physical address `pa` (aligned
+ * to 1 << arch_pt_entry_bits(level)) with rights ARCH_MAP_READ, _WRITE, _EXEC
+ * and, for device memory, ARCH_MAP_DEVICE (uncached). No-execute unless EXEC.
+ */
+uint64_t arch_pte_frame(paddr_t pa, unsigned level, unsigned rights);
+#define ARCH_MAP_DEVICE 0x8u
+
+/* Does entry e map anything (a table or a frame)? */
+bool arch_pte_present(uint64_t e);
+
+/* The kernel address of the table that entry e at `level` points to; NULL if e maps a frame or nothing. */
+void *arch_pte_next_table(uint64_t e, unsigned level);
+
+/*
+ * Drop every user translation the CPU may have cached (TLB and page-table
+ * caches) for the current address space, after an entry was cleared. Other
+ * spaces cache nothing while they are not loaded.
+ */
+void arch_tlb_flush(void);
+/* ---- end of page-table entries ---- */
+
 /* Leave the kernel into the activated thread. */
 NORETURN void arch_return_to_user(void);
 

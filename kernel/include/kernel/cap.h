@@ -33,8 +33,11 @@
  * Word 1: the object's kernel address (NULL for IRQ and I/O control).
  * Word 2: badge (endpoint, notification), guard (CNode), watermark (Untyped:
  *         bytes from the start that may hold objects or their leftovers; all
- *         RAM above it is zero), slots left to clear (zombie).
- * Word 3: next zombie (zombies).
+ *         RAM above it is zero), slots left to clear (zombie), the mapping
+ *         as TALLY_CNODE_INSPECT reports it (frame, PDPT, PD, PT: 0 when
+ *         unmapped, else TALLY_MAPPED | the rights of the mapping).
+ * Word 3: next zombie (zombies); the kernel address of the page-table entry
+ *         that maps it, 0 when unmapped (frame, PDPT, PD, PT; vspace.c).
  * A zombie keeps its object's type in the guard_bits field and, for a CNode,
  * the radix in size_bits.
  * Word 0 bits 32-39 hold the copy generation: 0 for an original, one more
@@ -151,6 +154,28 @@ static inline void
 cap_set_word3(struct cap *c, uint64_t v)
 {
 	c->w[3] = v;
+}
+
+/* A frame's or table's mapping: its page-table entry, or NULL when unmapped. */
+static inline uint64_t *
+cap_mapped_entry(const struct cap *c)
+{
+	return (uint64_t *)(uintptr_t)c->w[3];
+}
+
+/* What inspect reports of a mapping: TALLY_MAPPED | rights, 0 when unmapped. */
+static inline uint64_t
+cap_mapping(const struct cap *c)
+{
+	return c->w[2];
+}
+
+/* Record that c is mapped by `entry` with `mapping` (NULL, 0: unmapped). */
+static inline void
+cap_set_mapped(struct cap *c, uint64_t *entry, uint64_t mapping)
+{
+	c->w[2] = mapping;
+	c->w[3] = (uint64_t)(uintptr_t)entry;
 }
 
 /* The tagged links at the ends of sibling lists (see above). */

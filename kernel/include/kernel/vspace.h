@@ -3,7 +3,8 @@
  * into them (vspace.c). A page-table object is the hardware table plus the
  * kernel's record of which capability mapped each entry, so that unmapping
  * and destruction never search: deleting a mapped capability clears its
- * entry, and destroying a table forgets the mappings it held.
+ * entry, and destroying a table forgets the mappings it held. A mapped
+ * capability keeps its entry's address (cap.h, words 2 and 3).
  */
 #ifndef KERNEL_VSPACE_H
 #define KERNEL_VSPACE_H
@@ -44,5 +45,13 @@ vspace_root_of(struct thread *t)
 		return arch_kernel_root();
 	return arch_object_phys(cap_object(c));
 }
+
+/*
+ * Check the mapping invariants of the capability in s (any type): a mapped
+ * frame or table is named by its entry's record and its entry is present;
+ * every capability a table's record names is mapped by that entry. Returns
+ * what is wrong, or NULL. Only reads; for debug checks and tests.
+ */
+const char *vspace_check(const struct cte *s);
 
 #endif

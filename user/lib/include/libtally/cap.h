@@ -1,7 +1,8 @@
 /*
- * libtally: capability invocations (Untyped retype, CNode operations) and
- * the error record. Each returns enum tally_error. Slots of the root CNode
- * are named by their index as cptr (see <tally/cap.h>).
+ * libtally: capability invocations (Untyped retype, CNode operations,
+ * frame and page-table mapping) and the error record. Each returns enum
+ * tally_error. Slots of the root CNode are named by their index as cptr
+ * (see <tally/cap.h>).
  */
 #ifndef LIBTALLY_CAP_H
 #define LIBTALLY_CAP_H
@@ -108,6 +109,40 @@ tally_cnode_inspect(unsigned long cnode, unsigned long index, struct tally_slot_
 
 	*out = (struct tally_slot_info){ r.mr[0], r.mr[1], r.mr[2], r.mr[3], r.mr[4], r.mr[5] };
 	return err;
+}
+
+/* Map a frame into address space `pml4` at vaddr with rights (TALLY_RIGHT_READ, _WRITE, _EXEC). */
+static inline long
+tally_frame_map(unsigned long frame, unsigned long pml4, unsigned long vaddr, unsigned long rights)
+{
+	const unsigned long in[6] = { pml4, vaddr, rights, 0, 0, 0 };
+
+	return tally_invoke(frame, TALLY_FRAME_MAP, in, 0);
+}
+
+static inline long
+tally_frame_unmap(unsigned long frame)
+{
+	const unsigned long in[6] = { 0 };
+
+	return tally_invoke(frame, TALLY_FRAME_UNMAP, in, 0);
+}
+
+/* Map a PDPT, PD or PT into address space `pml4`, covering vaddr. */
+static inline long
+tally_page_table_map(unsigned long table, unsigned long pml4, unsigned long vaddr)
+{
+	const unsigned long in[6] = { pml4, vaddr, 0, 0, 0, 0 };
+
+	return tally_invoke(table, TALLY_PAGE_TABLE_MAP, in, 0);
+}
+
+static inline long
+tally_page_table_unmap(unsigned long table)
+{
+	const unsigned long in[6] = { 0 };
+
+	return tally_invoke(table, TALLY_PAGE_TABLE_UNMAP, in, 0);
 }
 
 static inline long
