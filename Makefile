@@ -86,7 +86,7 @@ $(B)/tally.bin: $(B)/kernel.elf
 
 # ---- user programs --------------------------------------------------------
 
-USER_PROGS := init tests faulter bench
+USER_PROGS := init tests faulter bench peer
 LIBTALLY_SRC := $(wildcard user/lib/src/*.c) $(wildcard user/lib/src/*.S) $(LIB_SRC)
 LIBTALLY_OBJ := $(patsubst %,$(B)/user-obj/%.o,$(LIBTALLY_SRC))
 
@@ -128,9 +128,9 @@ FAULTS := null write-text exec-data kernel-read illegal privileged port-io \
 	bad-syscall divide breakpoint fpu noncanonical
 RUN_MODULES := $(B)/user/init.elf
 comma := ,
-TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB)$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
+TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB),$(B)/user/peer.elf$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
 TEST_MODULES := $(subst $() $(comma),$(comma),$(TEST_MODULES))
-BENCH_MODULES := $(B)/user/bench.elf
+BENCH_MODULES := $(B)/user/bench.elf,$(B)/user/peer.elf
 
 QEMU_RUN := tools/qemu.sh --kernel $(B)/tally.bin --ram $(RAM_MIB) --kvm $(KVM)
 

@@ -216,6 +216,8 @@ tcb_configure(struct invocation *inv, struct thread *t)
 	buf = tcb_arg_cap(inv, 2, TALLY_OBJ_FRAME_4K, TALLY_RIGHT_READ | TALLY_RIGHT_WRITE, &err);
 	if (err)
 		return err;
+	if (buf && cap_is_device(&buf->cap))   /* the kernel reaches buffers through its RAM map */
+		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 3, TALLY_INSPECT_DEVICE, 0);
 	if (buf && (addr % TALLY_IPC_BUFFER_SIZE || !arch_user_range_ok(addr, TALLY_IPC_BUFFER_SIZE)))
 		return invoke_fail(inv, TALLY_ERR_ALIGNMENT, 4, addr, TALLY_IPC_BUFFER_SIZE);
 	ep = tcb_arg_cap(inv, 4, TALLY_OBJ_ENDPOINT, TALLY_RIGHT_WRITE, &err);

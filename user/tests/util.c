@@ -9,7 +9,7 @@
 #define STACKS 16
 #define STACK_SIZE 8192
 
-static unsigned long slot_next, slot_freed[64], slot_freed_count;
+static unsigned long slot_next, slot_freed[256], slot_freed_count;
 
 unsigned long
 test_slot(void)
@@ -24,7 +24,7 @@ test_slot(void)
 void
 test_slot_free(unsigned long slot)
 {
-	if (slot_freed_count < sizeof(slot_freed) / sizeof(slot_freed[0]))
+	if (slot && slot_freed_count < sizeof(slot_freed) / sizeof(slot_freed[0]))
 		slot_freed[slot_freed_count++] = slot;
 }
 

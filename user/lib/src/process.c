@@ -286,7 +286,6 @@ build(struct build *b, unsigned long prio, const char *args, unsigned long fault
 		err = map_module(b);
 	if (!err)
 		err = load_image(b, &entry);
-	unmap_module(b);
 	for (i = 1; !err && i <= STACK_PAGES; i++)
 		err = child_page(b, TALLY_PROC_STACK_TOP - i * PAGE,
 				 TALLY_RIGHT_READ | TALLY_RIGHT_WRITE, NULL, 0, NULL);
@@ -295,6 +294,7 @@ build(struct build *b, unsigned long prio, const char *args, unsigned long fault
 				 NULL, 0, &ipc);
 	if (!err)
 		err = info_page(b, args);
+	unmap_module(b);
 	if (!err)
 		err = tally_tcb_configure(p->thread, guarded, p->vspace, ipc, TALLY_PROC_IPC_BUFFER,
 					  fault_ep);
@@ -378,10 +378,12 @@ tally_proc_destroy(struct tally_proc *p, const struct tally_proc_env *env)
 		if (!err)
 			err = tally_cnode_delete(env->root_cnode, p->untyped);
 	}
-	env->slot_free(p->untyped);
-	env->slot_free(p->cnode);
-	env->slot_free(p->vspace);
-	env->slot_free(p->thread);
+	if (p->untyped) {
+		env->slot_free(p->untyped);
+		env->slot_free(p->cnode);
+		env->slot_free(p->vspace);
+		env->slot_free(p->thread);
+	}
 	memset(p, 0, sizeof(*p));
 	return err;
 }

@@ -1,0 +1,20 @@
+/*
+ * The events the suite's peer processes report (user/peer), as message
+ * labels on their report endpoint; MR0 is the value.
+ */
+#ifndef USER_PEER_H
+#define USER_PEER_H
+
+/* The priority the suite gives every peer process and thread. */
+#define PEER_PRIO 250
+
+enum peer_event {
+	PEER_SETUP_FAILED = 1,   /* value: the error */
+	PEER_CALLED,             /* a call was received (value: the receive's error) */
+	PEER_CALL_DONE,          /* its own call ended (value: the error) */
+	PEER_CALLER_GONE,        /* the notification bound to its Reply fired */
+	PEER_REPLY_DONE,         /* its reply ended (value: the error) */
+	PEER_TIMEOUT,            /* (the suite's watchdog) nothing happened for too long */
+};
+
+#endif
