@@ -13,6 +13,7 @@
 #include <libtally/cap.h>
 #include <libtally/ipc.h>
 #include <libtally/thread.h>
+#include <libtally/process.h>
 #include <libtally/start.h>
 #include <libtally/stdio.h>
 #include <libtally/syscall.h>
@@ -310,6 +311,133 @@ ipc_benches(const char *unit, unsigned long overhead)
 	tally_tcb_suspend(bench_tcb);
 }
 
+/* ---- between address spaces, and page faults ---- */
+
+#define FAULT_REGION 0x700000000000ul
+#define FAULT_PAGES (BENCH_WARMUP + BENCH_ITERS)
+#define FAULT_DONE 0x1000ul     /* the touch that ends the run (never mapped) */
+#define SLOT_FRAMES 2000        /* root slots for the fault benchmark's frames */
+#define SLOT_TOP 3500           /* and down from here, slots for the process builder */
+
+static unsigned long proc_slot_next = SLOT_TOP;
+
+static unsigned long
+proc_slot_alloc(void)
+{
+	return proc_slot_next--;
+}
+
+static void
+proc_slot_free(unsigned long slot)
+{
+	(void)slot;   /* the benchmark image ends soon; slots are not reused */
+}
+
+static void
+cross_as_bench(const struct tally_bootinfo *bi, const char *unit, unsigned long overhead)
+{
+	struct tally_proc_env env = {
+		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE,
+		.untyped = bench_untyped, .scratch = 0x600000000000ul,
+		.slot_alloc = proc_slot_alloc, .slot_free = proc_slot_free,
+	};
+	struct tally_proc p;
+	unsigned long reply = bench_object(TALLY_OBJ_REPLY);
+	long err;
+
+	if (bi->module_count < 2)
+		bench_fail("finding the peer module", TALLY_ERR_NOT_FOUND);
+	err = tally_proc_create(&p, &env, &bi->modules[1], 20, TALLY_PRIO_MAX, "echo", 0);
+	if (!err)
+		err = tally_proc_give(&p, bench_ep, TALLY_RIGHTS_ALL, NULL);
+	if (!err)
+		err = tally_cnode_move(p.cnode, p.next_free, reply, 64);   /* its slot 9 */
+	if (!err)
+		err = tally_proc_start(&p);
+	if (err)
+		bench_fail("building the echo process", err);
+	tally_yield();   /* let it reach its receive */
+	report("ipc_call_reply_cross_as", unit, measure(op_call, overhead));
+	tally_tcb_suspend(p.thread);
+}
+
+static volatile unsigned long fault_samples[FAULT_PAGES];
+
+/* Touch each page of the region once; each touch faults to the handler, which maps it. */
+static void
+toucher(unsigned long arg)
+{
+	unsigned long i, t0, t1;
+
+	(void)arg;
+	for (i = 0; i < FAULT_PAGES; i++) {
+		t0 = tsc();
+		*(volatile unsigned char *)(FAULT_REGION + i * 4096) = 1;
+		t1 = tsc();
+		fault_samples[i] = t1 - t0;
+	}
+	*(volatile unsigned char *)FAULT_DONE = 1;
+}
+
+static void
+map_tables(unsigned long va, unsigned long n_pt)
+{
+	unsigned long i;
+	long err;
+
+	err = tally_page_table_map(bench_object(TALLY_OBJ_PDPT), TALLY_SLOT_ROOT_VSPACE, va);
+	if (!err)
+		err = tally_page_table_map(bench_object(TALLY_OBJ_PD), TALLY_SLOT_ROOT_VSPACE, va);
+	for (i = 0; !err && i < n_pt; i++)
+		err = tally_page_table_map(bench_object(TALLY_OBJ_PT), TALLY_SLOT_ROOT_VSPACE,
+					   va + (i << 21));
+	if (err)
+		bench_fail("mapping page tables", err);
+}
+
+static void
+pagefault_bench(const char *unit, unsigned long overhead)
+{
+	unsigned long fault_ep = bench_object(TALLY_OBJ_ENDPOINT);
+	unsigned long reply = bench_object(TALLY_OBJ_REPLY), next = 0, i;
+	struct tally_msg m = { 0 };
+	long err;
+
+	map_tables(FAULT_REGION, (FAULT_PAGES + 511) / 512);
+	err = tally_untyped_retype(bench_untyped, TALLY_OBJ_FRAME_4K, 0, ROOT, SLOT_FRAMES, 256);
+	for (i = 256; !err && i < FAULT_PAGES; i += 256)
+		err = tally_untyped_retype(bench_untyped, TALLY_OBJ_FRAME_4K, 0, ROOT, SLOT_FRAMES + i,
+					   FAULT_PAGES - i < 256 ? FAULT_PAGES - i : 256);
+	if (err)
+		bench_fail("retype of frames", err);
+	if (!bench_tcb)
+		bench_tcb = bench_object(TALLY_OBJ_THREAD);
+	tally_tcb_suspend(bench_tcb);
+	err = tally_tcb_configure(bench_tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, fault_ep);
+	if (!err)
+		err = tally_tcb_start(bench_tcb, toucher, 0, bench_stack + STACK_SIZE);
+	if (err)
+		bench_fail("starting the toucher", err);
+	/* the handler: map the page that faulted and let the thread go on */
+	err = tally_recv(fault_ep, reply, &m);
+	while (!err && m.mr[1] != FAULT_DONE && next < FAULT_PAGES) {
+		err = tally_frame_map(SLOT_FRAMES + next++, TALLY_SLOT_ROOT_VSPACE, m.mr[1] & ~0xffful,
+				      TALLY_RIGHT_READ | TALLY_RIGHT_WRITE);
+		m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
+		if (!err)
+			err = tally_reply_recv(fault_ep, reply, &m);
+	}
+	if (err || next != FAULT_PAGES)
+		bench_fail("handling page faults", err ? err : TALLY_ERR_RANGE);
+	tally_tcb_suspend(bench_tcb);
+	for (i = 0; i < BENCH_ITERS; i++) {
+		unsigned long v = fault_samples[BENCH_WARMUP + i];
+
+		samples[i] = v > overhead ? v - overhead : 0;
+	}
+	report("pagefault_user_handler", unit, stats_of(samples, BENCH_ITERS));
+}
+
 int
 main(const struct tally_bootinfo *bi)
 {
@@ -325,6 +453,8 @@ main(const struct tally_bootinfo *bi)
 	report_n("revoke_per_cap_1k", unit, measure_revoke(1000, 21, overhead), 21);
 	report_n("revoke_per_cap_100k", unit, measure_revoke(100000, 3, overhead), 3);
 	ipc_benches(unit, overhead);
+	cross_as_bench(bi, unit, overhead);
+	pagefault_bench(unit, overhead);
 	tally_debug_shutdown(TALLY_SHUTDOWN_SUCCESS);
 	return 0;
 }
