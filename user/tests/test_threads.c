@@ -366,3 +366,61 @@ TEST(deleting_an_endpoint_with_thousands_queued_wakes_each_in_bounded_steps)
 	test_object_free(sched_ntfn);
 	EXPECT_TRUE(test_kernel_consistent());
 }
+
+/* ---- a page fault handled in user space ---- */
+
+#define PF_REGION 0x520000000000ul
+
+static volatile unsigned long pf_seen;
+
+static void
+touch_and_read(unsigned long arg)
+{
+	volatile unsigned long *p = (volatile unsigned long *)PF_REGION;
+
+	(void)arg;
+	p[0] = 0x5eed;          /* faults: nothing is mapped here yet */
+	pf_seen = p[0];
+	tally_exit();
+}
+
+TEST(a_page_fault_handler_maps_a_page_and_the_thread_goes_on)
+{
+	unsigned long ep = test_object(TALLY_OBJ_ENDPOINT, 0);
+	unsigned long reply = test_object(TALLY_OBJ_REPLY, 0);
+	unsigned long pdpt = test_object(TALLY_OBJ_PDPT, 0), pd = test_object(TALLY_OBJ_PD, 0);
+	unsigned long pt = test_object(TALLY_OBJ_PT, 0), frame = test_object(TALLY_OBJ_FRAME_4K, 0);
+	unsigned long tcb = test_object(TALLY_OBJ_THREAD, 0);
+	static _Alignas(16) unsigned char stack[4096];
+	struct tally_msg m = { 0 };
+
+	EXPECT_TRUE(ep && reply && pdpt && pd && pt && frame && tcb);
+	EXPECT_ERR(TALLY_OK, tally_page_table_map(pdpt, TALLY_SLOT_ROOT_VSPACE, PF_REGION));
+	EXPECT_ERR(TALLY_OK, tally_page_table_map(pd, TALLY_SLOT_ROOT_VSPACE, PF_REGION));
+	EXPECT_ERR(TALLY_OK, tally_page_table_map(pt, TALLY_SLOT_ROOT_VSPACE, PF_REGION));
+	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, ep));
+	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 255));
+	pf_seen = 0;
+	EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, touch_and_read, 0, stack + sizeof(stack)));
+	EXPECT_ERR(TALLY_OK, tally_recv(ep, reply, &m));
+	EXPECT_EQ(TALLY_LABEL_FAULT, tally_msginfo_label(m.info));
+	EXPECT_EQ(TALLY_FAULT_PAGE, m.mr[0]);
+	EXPECT_EQ(PF_REGION, m.mr[1]);
+	EXPECT_TRUE(m.mr[3] & TALLY_PF_WRITE);
+	/* map a page there and let the thread run the instruction again */
+	EXPECT_ERR(TALLY_OK, tally_frame_map(frame, TALLY_SLOT_ROOT_VSPACE, PF_REGION,
+					      TALLY_RIGHT_READ | TALLY_RIGHT_WRITE));
+	m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
+	EXPECT_ERR(TALLY_OK, tally_reply(reply, &m));
+	EXPECT_TRUE(reaches(tcb, TALLY_THREAD_EXITED));
+	EXPECT_EQ(0x5eed, pf_seen);
+	EXPECT_EQ(0x5eed, *(volatile unsigned long *)PF_REGION);
+	test_object_free(tcb);
+	test_object_free(frame);
+	test_object_free(pt);
+	test_object_free(pd);
+	test_object_free(pdpt);
+	test_object_free(reply);
+	test_object_free(ep);
+	EXPECT_TRUE(test_kernel_consistent());
+}
