@@ -7,6 +7,7 @@
 #include <kernel/cap_check.h>
 #include <kernel/object.h>
 #include <kernel/ipc.h>
+#include <kernel/vspace.h>
 
 struct walk {
 	struct cap_check_stats *st;
@@ -193,6 +194,8 @@ check_node(const struct cte *x, struct walk *w)
 		why = check_cnode(x, w);
 	if (!why && first_of_object(x))
 		count_object_slots(x, w);
+	if (!why)
+		why = vspace_check(x);   /* mappings agree with the tables' records */
 	return why;
 }
 

@@ -64,6 +64,9 @@ main(const struct tally_bootinfo *bi)
 	for (t = __start_tally_tests; t < __stop_tally_tests; t++) {
 		test_failed = false;
 		t->fn();
+		/* the kernel's invariants hold after every test (a broken one panics) */
+		if (!test_kernel_consistent())
+			test_fail(__FILE__, __LINE__, "the kernel's invariant check failed");
 		printf("%s %s\n", test_failed ? "FAIL" : "PASS", t->name);
 		if (test_failed)
 			failed++;
