@@ -89,8 +89,10 @@ _Static_assert(sizeof(struct tally_ipc_buffer) == TALLY_IPC_BUFFER_SIZE, "IPC bu
 /*
  * Faults arrive at a thread's fault endpoint as a call with this label and
  * MR0 cause (enum tally_fault), MR1 address, MR2 pc, MR3 code. A reply with
- * label 0 resumes the thread at pc (it runs the instruction again); any
- * other label stops it for good (it is then FAULTED).
+ * label 0 resumes the thread where it stopped: after a fault (a page fault,
+ * say) it runs the faulting instruction again; after a trap (a breakpoint)
+ * or an unknown system call it goes on after it. Any other label, or a pc
+ * outside user space, stops it for good (it is then FAULTED).
  */
 #define TALLY_LABEL_FAULT       0xfa017ul
 #define TALLY_FAULT_MSG_WORDS   4

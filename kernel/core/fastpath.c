@@ -34,10 +34,21 @@ fast_message_ok(uint64_t info)
 static inline void
 fast_transfer(struct thread *t, struct thread *r, uint64_t info, uint64_t badge)
 {
-	unsigned i;
-
-	for (i = 0; i < TALLY_MSG_REGS; i++)
-		arch_regs_set_syscall_arg(&r->regs, 2 + i, arch_regs_syscall_arg(&t->regs, 2 + i));
+	/*
+	 * Only the message's own words: the sender's other registers stay its
+	 * own. (Unrolled, so each register is a plain move.)
+	 */
+#define FAST_MR(k) arch_regs_set_syscall_arg(&r->regs, 2 + (k), arch_regs_syscall_arg(&t->regs, 2 + (k)))
+	switch (tally_msginfo_length(info)) {
+	default: FAST_MR(5); /* fall through */
+	case 5: FAST_MR(4);  /* fall through */
+	case 4: FAST_MR(3);  /* fall through */
+	case 3: FAST_MR(2);  /* fall through */
+	case 2: FAST_MR(1);  /* fall through */
+	case 1: FAST_MR(0);  /* fall through */
+	case 0: break;
+	}
+#undef FAST_MR
 	arch_regs_set_syscall_arg(&r->regs, 0, badge);
 	arch_regs_set_syscall_arg(&r->regs, 1,
 				  info & ~(TALLY_MSGINFO_NOTIFY | TALLY_MSGINFO_TRUNCATED));

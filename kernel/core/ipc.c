@@ -73,15 +73,19 @@ ipc_transfer_cap(struct thread *s, struct thread *r, struct tally_ipc_buffer *sb
 		 struct tally_ipc_buffer *rbuf)
 {
 	struct tally_error_detail d = { 0 };
+	unsigned src_cnode = 0, dst_cnode = 0;
 	struct cte *src, *dst;
 	struct cap c;
 
 	if (!sbuf || !rbuf || !rbuf->recv_slot)
 		return 0;
-	src = cspace_lookup(s, sbuf->cap, 64, &d, NULL);
-	dst = cspace_lookup(r, rbuf->recv_slot, 64, &d, NULL);
+
+	/* as CNODE_COPY: READ on the CNode it comes from, WRITE on the one it goes to */
+	src = cspace_lookup(s, sbuf->cap, 64, &d, &src_cnode);
+	dst = cspace_lookup(r, rbuf->recv_slot, 64, &d, &dst_cnode);
 	if (!src || !dst || cte_empty(src) || !cte_empty(dst) || !cap_copyable(&src->cap) ||
-	    cap_generation(&src->cap) >= TALLY_COPY_DEPTH_MAX)
+	    cap_generation(&src->cap) >= TALLY_COPY_DEPTH_MAX ||
+	    !(src_cnode & TALLY_RIGHT_READ) || !(dst_cnode & TALLY_RIGHT_WRITE))
 		return 0;
 	c = cap_derive(&src->cap);
 	cdt_insert(src, dst, c);
@@ -115,7 +119,8 @@ ipc_deliver(struct thread *s, struct thread *r, uint64_t badge, bool grant)
 	}
 	if (tally_msginfo_caps(info) && grant)
 		caps = ipc_transfer_cap(s, r, sbuf, rbuf);
-	for (i = 0; i < TALLY_MSG_REGS; i++)
+	/* only the message's own words: the sender's other registers stay its own */
+	for (i = 0; i < TALLY_MSG_REGS && i < tally_msginfo_length(info); i++)
 		arch_regs_set_syscall_arg(&r->regs, 2 + i, ipc_sender_mr(s, i));
 	arch_regs_set_syscall_arg(&r->regs, 0, badge);
 	arch_regs_set_syscall_arg(&r->regs, 1,
@@ -318,7 +323,8 @@ ipc_reply(struct thread *t, struct reply *r)
 	c->reply = NULL;
 	if (c->ipc_flags & IPC_FAULT) {
 		c->ipc_flags = 0;
-		if (tally_msginfo_label(info) != 0) {
+		/* a pc outside user space (a jump to a non-canonical address) cannot resume */
+		if (tally_msginfo_label(info) != 0 || !arch_regs_resumable(&c->regs)) {
 			thread_stop_faulted(c);
 			return TALLY_OK;
 		}
@@ -438,11 +444,18 @@ ipc_reply_recv(struct thread *t, struct cte *slot, struct cte *reply_slot)
 
 	if (!err && cap_type(&slot->cap) != TALLY_OBJ_ENDPOINT)
 		err = ipc_fail(t, TALLY_ERR_INVALID_CAPABILITY, 0, cap_type(&slot->cap));
+	struct reply *rep = err ? NULL : cap_object(&reply_slot->cap);
+	struct thread *c = rep ? rep->caller : NULL;
+
 	if (!err)
-		err = ipc_reply(t, cap_object(&reply_slot->cap));
+		err = ipc_reply(t, rep);
 	if (err) {
 		arch_regs_set_syscall_error(&t->regs, err);
 		return;
 	}
 	ipc_recv(t, slot, reply_slot, true);
+	/* as the fast path does: a receiver that waits hands the CPU to the caller it answered */
+	if (c && t->state != TALLY_THREAD_RUNNABLE && c->state == TALLY_THREAD_RUNNABLE &&
+	    c->queued && (int)c->prio >= sched_highest_queued())
+		sched_switch_to(c);
 }
