@@ -92,6 +92,15 @@ void test_object_free(unsigned long slot);
 unsigned long test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio);
 void test_thread_free(unsigned long tcb);
 
+/* A thread's state (enum tally_thread_state), ~0 if the call fails. */
+unsigned long test_thread_state(unsigned long tcb);
+
+/*
+ * Yield until `tcb` is in `state`; false after many tries. Yielding lets
+ * only threads of the suite's own priority run: others need it to block.
+ */
+bool test_wait_state(unsigned long tcb, unsigned long state);
+
 /* Check the kernel's invariants (debug builds); false if the call failed. */
 bool test_kernel_consistent(void);
 

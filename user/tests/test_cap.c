@@ -24,14 +24,10 @@ slot_alloc(void)
 static unsigned long
 big_untyped(unsigned *bits)
 {
-	const struct tally_bootinfo *bi = tally_bootinfo;
-	unsigned long i, best = 0;
+	unsigned long slot = test_untyped();
 
-	for (i = 0; i < bi->untyped_count; i++)
-		if (!bi->untyped[i].device && bi->untyped[i].size_bits >= bi->untyped[best].size_bits)
-			best = i;
-	*bits = bi->untyped[best].size_bits;
-	return bi->untyped_first + best;
+	*bits = tally_bootinfo->untyped[slot - tally_bootinfo->untyped_first].size_bits;
+	return slot;
 }
 
 static long

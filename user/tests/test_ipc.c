@@ -166,30 +166,6 @@ take_one_call(unsigned long arg)
 	tally_exit();
 }
 
-static unsigned long
-tcb_state(unsigned long tcb)
-{
-	struct tally_tcb_info info;
-
-	if (tally_tcb_info(tcb, &info) != TALLY_OK)
-		return ~0ul;
-	return info.state;
-}
-
-/* Yield until `tcb` is in `state`; false after many tries. */
-static bool
-wait_state(unsigned long tcb, unsigned long state)
-{
-	unsigned i;
-
-	for (i = 0; i < 10000; i++) {
-		if (tcb_state(tcb) == state)
-			return true;
-		tally_yield();
-	}
-	return false;
-}
-
 TEST(deleting_the_reply_wakes_the_caller_with_dead_peer)
 {
 	unsigned long ep = test_object(TALLY_OBJ_ENDPOINT, 0);
@@ -200,12 +176,12 @@ TEST(deleting_the_reply_wakes_the_caller_with_dead_peer)
 	srv = test_thread(take_one_call, ep | reply << 16 | park << 32, 255);
 	cli = test_thread(one_call, ep | 5ul << 16, 255);
 	EXPECT_TRUE(srv && cli);
-	EXPECT_TRUE(wait_state(cli, TALLY_THREAD_BLOCKED_REPLY));
+	EXPECT_TRUE(test_wait_state(cli, TALLY_THREAD_BLOCKED_REPLY));
 	EXPECT_ERR(TALLY_OK, result[2]);
 	EXPECT_EQ(5, seen[2]);
 	/* the server still holds the call; the Reply goes: the caller must not hang */
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, reply));
-	EXPECT_TRUE(wait_state(cli, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(cli, TALLY_THREAD_EXITED));
 	EXPECT_ERR(TALLY_ERR_DEAD_PEER, result[1]);
 	test_thread_free(cli);
 	test_thread_free(srv);
@@ -227,7 +203,7 @@ TEST(a_dead_callers_reply_goes_stale_and_the_server_is_told)
 	EXPECT_ERR(TALLY_OK, tally_reply_bind_notification(reply, badged));
 	srv = test_thread(take_one_call, ep | reply << 16 | park << 32, 255);
 	cli = test_thread(one_call, ep | 9ul << 16, 255);
-	EXPECT_TRUE(wait_state(cli, TALLY_THREAD_BLOCKED_REPLY));
+	EXPECT_TRUE(test_wait_state(cli, TALLY_THREAD_BLOCKED_REPLY));
 	EXPECT_ERR(TALLY_ERR_WOULD_BLOCK, tally_poll(gone, &word));
 	test_thread_free(cli);                     /* the caller dies */
 	EXPECT_ERR(TALLY_OK, tally_poll(gone, &word));
@@ -249,11 +225,11 @@ TEST(suspending_a_caller_cancels_its_call)
 
 	result[1] = -1;
 	cli = test_thread(one_call, ep, 255);
-	EXPECT_TRUE(wait_state(cli, TALLY_THREAD_BLOCKED_SEND));
+	EXPECT_TRUE(test_wait_state(cli, TALLY_THREAD_BLOCKED_SEND));
 	EXPECT_ERR(TALLY_OK, tally_tcb_suspend(cli));
-	EXPECT_EQ(TALLY_THREAD_INACTIVE, tcb_state(cli));
+	EXPECT_EQ(TALLY_THREAD_INACTIVE, test_thread_state(cli));
 	EXPECT_ERR(TALLY_OK, tally_tcb_resume(cli));
-	EXPECT_TRUE(wait_state(cli, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(cli, TALLY_THREAD_EXITED));
 	EXPECT_ERR(TALLY_ERR_CANCELLED, result[1]);
 	test_thread_free(cli);
 	test_object_free(ep);
@@ -313,7 +289,7 @@ TEST(long_messages_and_granted_capabilities_go_through_ipc_buffers)
 		EXPECT_EQ(2 * i, b->mr[i]);
 	EXPECT_ERR(TALLY_OK, tally_cnode_inspect(ROOT, recv_slot, &si));
 	EXPECT_EQ(TALLY_OBJ_NOTIFICATION, si.type);
-	EXPECT_TRUE(wait_state(srv, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(srv, TALLY_THREAD_EXITED));
 	test_object_free(srv);
 	test_object_free(recv_slot);
 	test_object_free(gift);
@@ -362,17 +338,17 @@ TEST(wait_blocks_until_a_signal_and_deletion_wakes_waiters)
 
 	EXPECT_ERR(TALLY_OK, tally_cnode_mint(ROOT, b, n, 64, TALLY_RIGHTS_ALL, 0x500));
 	w = test_thread(waiter, n, 255);
-	EXPECT_TRUE(wait_state(w, TALLY_THREAD_BLOCKED_NOTIFY));
+	EXPECT_TRUE(test_wait_state(w, TALLY_THREAD_BLOCKED_NOTIFY));
 	EXPECT_ERR(TALLY_OK, tally_signal(b));
-	EXPECT_TRUE(wait_state(w, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(w, TALLY_THREAD_EXITED));
 	EXPECT_ERR(TALLY_OK, result[4]);
 	EXPECT_EQ(0x500, seen[4]);
 	test_thread_free(w);
 	w = test_thread(waiter, n, 255);
-	EXPECT_TRUE(wait_state(w, TALLY_THREAD_BLOCKED_NOTIFY));
+	EXPECT_TRUE(test_wait_state(w, TALLY_THREAD_BLOCKED_NOTIFY));
 	test_object_free(b);
 	test_object_free(n);
-	EXPECT_TRUE(wait_state(w, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(w, TALLY_THREAD_EXITED));
 	EXPECT_ERR(TALLY_ERR_OBJECT_DELETED, result[4]);
 	test_thread_free(w);
 	EXPECT_TRUE(test_kernel_consistent());
@@ -408,9 +384,9 @@ TEST(a_bound_notification_ends_an_endpoint_wait)
 		EXPECT_ERR(TALLY_OK, tally_tcb_start(r, bound_receiver, ep | reply << 16,
 						      stack + sizeof(stack)));
 	}
-	EXPECT_TRUE(wait_state(r, TALLY_THREAD_BLOCKED_RECV));
+	EXPECT_TRUE(test_wait_state(r, TALLY_THREAD_BLOCKED_RECV));
 	EXPECT_ERR(TALLY_OK, tally_signal(b));
-	EXPECT_TRUE(wait_state(r, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(r, TALLY_THREAD_EXITED));
 	EXPECT_ERR(TALLY_OK, result[5]);
 	EXPECT_EQ(0x8, seen[5]);
 	EXPECT_TRUE(seen[6] & TALLY_MSGINFO_NOTIFY);

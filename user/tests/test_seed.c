@@ -99,14 +99,6 @@ settle(void)
 	test_thread_free(t);
 }
 
-static unsigned long
-state(unsigned long tcb)
-{
-	struct tally_tcb_info info;
-
-	return tally_tcb_info(tcb, &info) == TALLY_OK ? info.state : ~0ul;
-}
-
 /* ---- the three processes ---- */
 
 struct scene {
@@ -242,8 +234,8 @@ to_point_2(struct scene *sc)
 	settle();
 	tally_proc_start(&sc->c);
 	settle();
-	return state(sc->c.thread) == TALLY_THREAD_BLOCKED_REPLY &&
-	       state(sc->s.thread) == TALLY_THREAD_BLOCKED_SEND;
+	return test_thread_state(sc->c.thread) == TALLY_THREAD_BLOCKED_REPLY &&
+	       test_thread_state(sc->s.thread) == TALLY_THREAD_BLOCKED_SEND;
 }
 
 /* P3: D holds S's call, S holds C's. */
@@ -252,11 +244,11 @@ to_point_3(struct scene *sc)
 {
 	tally_proc_start(&sc->d);
 	settle();
-	if (!to_point_2(sc) && state(sc->s.thread) != TALLY_THREAD_BLOCKED_REPLY)
+	if (!to_point_2(sc) && test_thread_state(sc->s.thread) != TALLY_THREAD_BLOCKED_REPLY)
 		return false;
 	settle();
-	return state(sc->c.thread) == TALLY_THREAD_BLOCKED_REPLY &&
-	       state(sc->s.thread) == TALLY_THREAD_BLOCKED_REPLY && saw(BADGE_D, PEER_CALLED, 0);
+	return test_thread_state(sc->c.thread) == TALLY_THREAD_BLOCKED_REPLY &&
+	       test_thread_state(sc->s.thread) == TALLY_THREAD_BLOCKED_REPLY && saw(BADGE_D, PEER_CALLED, 0);
 }
 
 static unsigned long collector_tcb;
@@ -307,7 +299,7 @@ TEST(seed_d_dies_while_s_waits_to_call_it)
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_OBJECT_DELETED));
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_OK));
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_OK));
-	SCENE_CHECK(state(sc.c.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.c.thread) == TALLY_THREAD_EXITED);
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -320,7 +312,7 @@ TEST(seed_c_dies_while_s_waits_to_call_d)
 	SCENE_CHECK(saw(BADGE_S, PEER_CALLER_GONE, 0));             /* S learns of it */
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_CANCELLED));  /* and cancels */
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_ERR_DEAD_PEER)); /* stale: free */
-	SCENE_CHECK(state(sc.s.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.s.thread) == TALLY_THREAD_EXITED);
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -331,7 +323,7 @@ TEST(seed_reply_deleted_while_s_waits_to_call_d)
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(sc.s.cnode, 10));   /* S's Reply */
 	settle();
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_ERR_DEAD_PEER));
-	SCENE_CHECK(state(sc.c.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.c.thread) == TALLY_THREAD_EXITED);
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -344,8 +336,8 @@ TEST(seed_d_dies_holding_s_call)
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_DEAD_PEER));
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_OK));
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_OK));
-	SCENE_CHECK(state(sc.c.thread) == TALLY_THREAD_EXITED);
-	SCENE_CHECK(state(sc.s.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.c.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.s.thread) == TALLY_THREAD_EXITED);
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -360,8 +352,8 @@ TEST(seed_c_dies_while_d_holds_s_call_and_the_abandonment_travels_down)
 	SCENE_CHECK(saw(BADGE_D, PEER_CALLER_GONE, 0));              /* D learns S gave up */
 	SCENE_CHECK(saw(BADGE_D, PEER_REPLY_DONE, TALLY_ERR_DEAD_PEER));
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_ERR_DEAD_PEER));
-	SCENE_CHECK(state(sc.s.thread) == TALLY_THREAD_EXITED);
-	SCENE_CHECK(state(sc.d.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.s.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.d.thread) == TALLY_THREAD_EXITED);
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -372,9 +364,9 @@ TEST(seed_reply_deleted_while_d_holds_s_call)
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(sc.s.cnode, 10));
 	settle();
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_ERR_DEAD_PEER));
-	SCENE_CHECK(state(sc.c.thread) == TALLY_THREAD_EXITED);
+	SCENE_CHECK(test_thread_state(sc.c.thread) == TALLY_THREAD_EXITED);
 	/* S still waits for D, which still works: both can be killed without trouble */
-	SCENE_CHECK(state(sc.s.thread) == TALLY_THREAD_BLOCKED_REPLY);
+	SCENE_CHECK(test_thread_state(sc.s.thread) == TALLY_THREAD_BLOCKED_REPLY);
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -387,7 +379,7 @@ TEST(seed_d_dies_before_anything_and_c_still_gets_an_answer)
 	EXPECT_TRUE(scene_build(&sc));
 	tally_proc_start(&sc.c);
 	settle();
-	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, state(sc.c.thread));
+	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, test_thread_state(sc.c.thread));
 	tally_proc_destroy(&sc.d, &env);        /* S's capability to D's endpoint goes too */
 	tally_proc_start(&sc.s);
 	settle();
@@ -405,11 +397,11 @@ TEST(seed_c_dies_while_queued_and_s_is_not_disturbed)
 	EXPECT_TRUE(scene_build(&sc));
 	tally_proc_start(&sc.c);
 	settle();
-	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, state(sc.c.thread));
+	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, test_thread_state(sc.c.thread));
 	tally_proc_destroy(&sc.c, &env);
 	tally_proc_start(&sc.s);
 	settle();
-	SCENE_CHECK(state(sc.s.thread) == TALLY_THREAD_BLOCKED_RECV);   /* an idle server */
+	SCENE_CHECK(test_thread_state(sc.s.thread) == TALLY_THREAD_BLOCKED_RECV);   /* an idle server */
 	SCENE_CHECK(!saw(BADGE_S, PEER_CALLED, TALLY_OK));
 	scene_end(&sc);
 	EXPECT_TRUE(test_kernel_consistent());

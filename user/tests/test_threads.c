@@ -13,27 +13,6 @@
 static volatile unsigned long counter[4];
 static volatile long outcome[4];
 
-static unsigned long
-state_of(unsigned long tcb)
-{
-	struct tally_tcb_info info;
-
-	return tally_tcb_info(tcb, &info) == TALLY_OK ? info.state : ~0ul;
-}
-
-static bool
-reaches(unsigned long tcb, unsigned long state)
-{
-	unsigned i;
-
-	for (i = 0; i < 20000; i++) {
-		if (state_of(tcb) == state)
-			return true;
-		tally_yield();
-	}
-	return false;
-}
-
 static void
 spin_forever(unsigned long i)
 {
@@ -111,12 +90,12 @@ TEST(registers_read_back_as_written_and_resume_runs_there)
 	EXPECT_EQ(0, r.rflags & ~0xfd5ul);   /* no IOPL, no AC, no VM, ... */
 	counter[1] = 0;
 	EXPECT_ERR(TALLY_OK, tally_tcb_resume(tcb));
-	EXPECT_TRUE(reaches(tcb, TALLY_THREAD_RUNNABLE));
+	EXPECT_TRUE(test_wait_state(tcb, TALLY_THREAD_RUNNABLE));
 	for (unsigned i = 0; i < 20000 && counter[1] == 0; i++)
 		tally_yield();
 	EXPECT_TRUE(counter[1] > 0);
 	EXPECT_ERR(TALLY_OK, tally_tcb_suspend(tcb));
-	EXPECT_EQ(TALLY_THREAD_INACTIVE, state_of(tcb));
+	EXPECT_EQ(TALLY_THREAD_INACTIVE, test_thread_state(tcb));
 	test_object_free(tcb);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -153,7 +132,7 @@ TEST(a_fault_reaches_the_handler_which_resumes_or_stops_the_thread)
 	EXPECT_EQ(TALLY_FAULT_ILLEGAL_INSN, m.mr[0]);
 	pc = m.mr[2];
 	EXPECT_TRUE(pc >= (unsigned long)do_ud2 && pc < (unsigned long)do_ud2 + 64);
-	EXPECT_EQ(TALLY_THREAD_BLOCKED_REPLY, state_of(tcb));
+	EXPECT_EQ(TALLY_THREAD_BLOCKED_REPLY, test_thread_state(tcb));
 	/* label 0 resumes it at the same instruction: it faults again */
 	m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
 	EXPECT_ERR(TALLY_OK, tally_reply_recv(ep, reply, &m));
@@ -183,10 +162,10 @@ TEST(a_fault_whose_handler_endpoint_goes_stops_the_thread)
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, ep));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 255));
 	EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, do_ud2, 0, stack + sizeof(stack)));
-	EXPECT_TRUE(reaches(tcb, TALLY_THREAD_BLOCKED_SEND));   /* nobody receives yet */
+	EXPECT_TRUE(test_wait_state(tcb, TALLY_THREAD_BLOCKED_SEND));   /* nobody receives yet */
 	/* the thread's copy keeps the endpoint alive; reconfiguring drops the last one */
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, ep));
-	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, state_of(tcb));
+	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, test_thread_state(tcb));
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0));
 	EXPECT_ERR(TALLY_OK, tally_tcb_info(tcb, &info));
 	EXPECT_EQ(TALLY_THREAD_FAULTED, info.state);
@@ -200,7 +179,7 @@ TEST(a_fault_without_a_handler_stops_only_that_thread)
 	unsigned long tcb = test_thread(do_ud2, 0, 255);
 
 	EXPECT_TRUE(tcb);
-	EXPECT_TRUE(reaches(tcb, TALLY_THREAD_FAULTED));
+	EXPECT_TRUE(test_wait_state(tcb, TALLY_THREAD_FAULTED));
 	test_thread_free(tcb);
 	EXPECT_TRUE(test_kernel_consistent());
 }
@@ -305,7 +284,7 @@ queued_sender(unsigned long i)
 
 	queued_result[i] = tally_send(queued_ep, &m);
 	if (queued_woken++ == 0)
-		queued_first_saw = state_of(QUEUED_SLOT_BASE + QUEUED - 1);
+		queued_first_saw = test_thread_state(QUEUED_SLOT_BASE + QUEUED - 1);
 	tally_exit();
 }
 
@@ -349,7 +328,7 @@ TEST(deleting_an_endpoint_with_thousands_queued_wakes_each_in_bounded_steps)
 	EXPECT_ERR(TALLY_OK, tally_wait(sched_ntfn, 0));
 	EXPECT_ERR(TALLY_OK, delete_result);
 	for (i = 0; i < QUEUED; i++) {
-		blocked += state_of(QUEUED_SLOT_BASE + i) != TALLY_THREAD_EXITED;
+		blocked += test_thread_state(QUEUED_SLOT_BASE + i) != TALLY_THREAD_EXITED;
 		deleted += queued_result[i] == TALLY_ERR_OBJECT_DELETED;
 	}
 	printf("  (%u queued threads woken with OBJECT_DELETED: %lu; deletion took %lu ticks;"
@@ -412,7 +391,7 @@ TEST(a_page_fault_handler_maps_a_page_and_the_thread_goes_on)
 					      TALLY_RIGHT_READ | TALLY_RIGHT_WRITE));
 	m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
 	EXPECT_ERR(TALLY_OK, tally_reply(reply, &m));
-	EXPECT_TRUE(reaches(tcb, TALLY_THREAD_EXITED));
+	EXPECT_TRUE(test_wait_state(tcb, TALLY_THREAD_EXITED));
 	EXPECT_EQ(0x5eed, pf_seen);
 	EXPECT_EQ(0x5eed, *(volatile unsigned long *)PF_REGION);
 	test_object_free(tcb);

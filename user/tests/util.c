@@ -104,3 +104,24 @@ test_kernel_consistent(void)
 
 	return tally_debug_check(&st) == TALLY_OK;
 }
+
+unsigned long
+test_thread_state(unsigned long tcb)
+{
+	struct tally_tcb_info info;
+
+	return tally_tcb_info(tcb, &info) == TALLY_OK ? info.state : ~0ul;
+}
+
+bool
+test_wait_state(unsigned long tcb, unsigned long state)
+{
+	unsigned i;
+
+	for (i = 0; i < 20000; i++) {
+		if (test_thread_state(tcb) == state)
+			return true;
+		tally_yield();
+	}
+	return false;
+}
