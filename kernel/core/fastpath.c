@@ -7,22 +7,9 @@
  * same result.
  */
 #include <kernel/fastpath.h>
+#include <kernel/invoke.h>
 #include <kernel/ipc.h>
 #include <kernel/sched.h>
-
-/* The slot at cptr when t's CNode root resolves all 64 bits in one level, else NULL. */
-static inline struct cte *
-fast_lookup(struct thread *t, uint64_t cptr)
-{
-	const struct cap *root = &t->slots[TCB_SLOT_CSPACE].cap;
-	unsigned radix = cap_size_bits(root);
-	uint64_t index = cptr & ((1ul << radix) - 1);
-
-	if (cap_type(root) != TALLY_OBJ_CNODE || cap_guard_bits(root) + radix != 64 ||
-	    cptr >> radix != cap_word2(root) || index == 0)
-		return NULL;
-	return (struct cte *)cap_object(root) + index;
-}
 
 static inline bool
 fast_message_ok(uint64_t info)
@@ -70,7 +57,7 @@ static struct thread *
 fastpath_call(struct thread *t)
 {
 	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
-	struct cte *s = fast_lookup(t, arch_regs_syscall_arg(&t->regs, 0));
+	struct cte *s = cspace_lookup_flat(t, arch_regs_syscall_arg(&t->regs, 0));
 	struct endpoint *ep;
 	struct thread *r;
 	struct reply *rep;
@@ -109,8 +96,8 @@ static struct thread *
 fastpath_reply_recv(struct thread *t)
 {
 	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
-	struct cte *s = fast_lookup(t, arch_regs_syscall_arg(&t->regs, 0));
-	struct cte *rs = fast_lookup(t, arch_regs_syscall_arg(&t->regs, 8));
+	struct cte *s = cspace_lookup_flat(t, arch_regs_syscall_arg(&t->regs, 0));
+	struct cte *rs = cspace_lookup_flat(t, arch_regs_syscall_arg(&t->regs, 8));
 	struct endpoint *ep;
 	struct reply *rep;
 	struct thread *c;

@@ -216,8 +216,10 @@ static struct cte *
 syscall_ipc_slot(struct thread *t, uint64_t cptr, unsigned argument)
 {
 	struct tally_error_detail d = { .lookup = TALLY_LOOKUP_OK };
-	struct cte *s = cspace_lookup(t, cptr, 64, &d, NULL);
+	struct cte *s = cspace_lookup_flat(t, cptr);
 
+	if (!s)
+		s = cspace_lookup(t, cptr, 64, &d, NULL);
 	if (s && cte_empty(s))
 		d.lookup = TALLY_LOOKUP_EMPTY_SLOT;
 	if (s && !d.lookup)

@@ -39,6 +39,24 @@ long invoke_fail(struct invocation *inv, enum tally_error err, unsigned argument
 struct cte *cspace_lookup(struct thread *t, uint64_t cptr, unsigned depth,
 			  struct tally_error_detail *detail, unsigned *cnode_rights);
 
+/*
+ * The slot at cptr when t's CNode root resolves all 64 bits in one level
+ * (the usual layout: cptr n is slot n), else NULL: the quick case of
+ * cspace_lookup at depth 64, for the IPC paths.
+ */
+static inline struct cte *
+cspace_lookup_flat(struct thread *t, uint64_t cptr)
+{
+	const struct cap *root = &t->slots[TCB_SLOT_CSPACE].cap;
+	unsigned radix = cap_size_bits(root);
+	uint64_t index = cptr & ((1ul << radix) - 1);
+
+	if (cap_type(root) != TALLY_OBJ_CNODE || cap_guard_bits(root) + radix != 64 ||
+	    cptr >> radix != cap_word2(root) || index == 0)
+		return NULL;
+	return (struct cte *)cap_object(root) + index;
+}
+
 /* Per object type; each returns enum tally_error or INVOKE_PREEMPTED. */
 long cnode_invoke(struct invocation *inv);
 long untyped_invoke(struct invocation *inv);
