@@ -13,6 +13,7 @@ Suite *syscall_suite(void);
 Suite *cap_suite(void);
 Suite *cap_delete_suite(void);
 Suite *cap_random_suite(void);
+Suite *ipc_suite(void);
 
 /*
  * For assertions inside long property loops: Check records every passing
