@@ -90,7 +90,8 @@ ipc_transfer_cap(struct thread *s, struct thread *r, struct tally_ipc_buffer *sb
 
 /*
  * Deliver s's message to r: r's registers get OK, the badge, the message
- * info and MR0..MR5; longer messages go buffer to buffer.
+ * info and the message's words of MR0..MR5 (0 past its length); longer
+ * messages go buffer to buffer.
  */
 static void
 ipc_deliver(struct thread *s, struct thread *r, uint64_t badge, bool grant)
@@ -115,8 +116,9 @@ ipc_deliver(struct thread *s, struct thread *r, uint64_t badge, bool grant)
 	}
 	if (tally_msginfo_caps(info) && grant)
 		caps = ipc_transfer_cap(s, r, sbuf, rbuf);
+	/* words past the length are the sender's own registers: they stay behind */
 	for (i = 0; i < TALLY_MSG_REGS; i++)
-		arch_regs_set_syscall_arg(&r->regs, 2 + i, ipc_sender_mr(s, i));
+		arch_regs_set_syscall_arg(&r->regs, 2 + i, i < len ? ipc_sender_mr(s, i) : 0);
 	arch_regs_set_syscall_arg(&r->regs, 0, badge);
 	arch_regs_set_syscall_arg(&r->regs, 1,
 				  tally_msginfo(tally_msginfo_label(info), len, caps) | flags);
