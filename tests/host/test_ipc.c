@@ -102,6 +102,33 @@ START_TEST(receive_waits_for_a_sender_and_any_label_passes)
 }
 END_TEST
 
+/*
+ * MR0..MR5 are registers the sender may use for anything: the words past
+ * the message's length are its own, not the receiver's to read.
+ */
+START_TEST(words_past_the_message_length_do_not_reach_the_receiver)
+{
+	const unsigned long EP = F, R = F + 1;
+	const uint64_t secret[6] = { 1, 2, 0x5ec7e7, 0x5ec7e8, 0x5ec7e9, 0x5ec7ea };
+	struct thread *c, *s;
+
+	ipc_setup();
+	make(TALLY_OBJ_ENDPOINT, EP);
+	make(TALLY_OBJ_REPLY, R);
+	c = spawn(F + 10, 10);
+	s = spawn(F + 11, 10);
+	ck_assert_int_eq(u_recv(s, EP, R), PENDING);
+	ck_assert_int_eq(u_call(c, EP, tally_msginfo(0, 2, 0), secret), PENDING);
+	EXPECT_THREAD(s, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	expect_words(s, secret, 2);
+	/* the same for the answer */
+	ck_assert_int_eq(u_send(s, R, tally_msginfo(0, 1, 0), secret), TALLY_OK);
+	EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	expect_words(c, secret, 1);
+	ipc_teardown();
+}
+END_TEST
+
 START_TEST(long_messages_go_through_ipc_buffers_and_are_cut_without_one)
 {
 	const unsigned long EP = F, R = F + 1;
@@ -917,6 +944,7 @@ ipc_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, send_waits_for_a_receiver_which_gets_badge_label_and_words);
 	tcase_add_test(tc, receive_waits_for_a_sender_and_any_label_passes);
+	tcase_add_test(tc, words_past_the_message_length_do_not_reach_the_receiver);
 	tcase_add_test(tc, long_messages_go_through_ipc_buffers_and_are_cut_without_one);
 	tcase_add_test(tc, threads_sharing_one_ipc_buffer_can_exchange_long_messages);
 	tcase_add_test(tc, capabilities_travel_only_through_a_capability_with_grant);
