@@ -48,6 +48,12 @@ unpoison_all(void)
 }
 
 void
+poison(const void *o, size_t bytes)
+{
+	ASAN_POISON_MEMORY_REGION(o, bytes);
+}
+
+void
 ipc_setup(void)
 {
 	unpoison_all();
@@ -147,7 +153,7 @@ destroy(unsigned long slot, size_t bytes)
 	ck_assert(cte_empty(slot_at(slot)));
 	ck_assert(!cap_zombies_pending());
 	check_all();
-	ASAN_POISON_MEMORY_REGION(o, bytes);
+	poison(o, bytes);
 }
 
 void

@@ -60,6 +60,8 @@ void untrack(struct thread *t);
 void destroy(unsigned long slot, size_t bytes);
 /* destroy() for a thread (untracked first). */
 void kill_thread(unsigned long slot);
+/* Poison `bytes` at o, a destroyed object. */
+void poison(const void *o, size_t bytes);
 /* Undo every poisoning (before memory is reused). */
 void unpoison_all(void);
 
