@@ -432,6 +432,47 @@ START_TEST(deleting_a_reply_wakes_whoever_waits_on_it)
 }
 END_TEST
 
+/*
+ * A Reply's notification capability that goes when the Reply is bound
+ * anew may be the last one to a notification with waiters: they must
+ * wake before the call returns, as for any other delete.
+ */
+START_TEST(rebinding_a_reply_finishes_the_notification_it_let_go)
+{
+	const unsigned long N = F, NB = F + 1, R = F + 2, N2 = F + 3;
+	struct thread *w1, *w2;
+	unsigned round;
+
+	for (round = 0; round < 2; round++) {
+		void *n;
+
+		ipc_setup();
+		make(TALLY_OBJ_NOTIFICATION, N);
+		make(TALLY_OBJ_NOTIFICATION, N2);
+		make(TALLY_OBJ_REPLY, R);
+		EXPECT_OK(mint(ROOT, NB, N, TALLY_RIGHT_WRITE, 0x7));
+		EXPECT_OK(INV(R, TALLY_REPLY_BIND_NOTIFICATION, NB));
+		w1 = spawn(F + 10, 10);
+		w2 = spawn(F + 11, 10);
+		ck_assert_int_eq(u_recv(w1, N, 0), PENDING);
+		ck_assert_int_eq(u_recv(w2, N, 0), PENDING);
+		n = obj(N);
+		EXPECT_OK(delete(ROOT, NB));
+		EXPECT_OK(delete(ROOT, N));        /* the Reply's copy is the last one */
+		EXPECT_THREAD(w1, TALLY_THREAD_BLOCKED_NOTIFY, PENDING);
+		/* unbind, or bind to another */
+		EXPECT_OK(INV(R, TALLY_REPLY_BIND_NOTIFICATION, round ? N2 : 0));
+		ck_assert_msg(!cap_zombies_pending(), "round %u: the notification is left a zombie",
+			      round);
+		EXPECT_THREAD(w1, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+		EXPECT_THREAD(w2, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+		ck_assert_uint_eq(checked().zombies, 0);
+		poison(n, NTFN_BYTES);
+		ipc_teardown();
+	}
+}
+END_TEST
+
 /* ---- the seed scenario: C calls S, S calls D ---- */
 
 enum { PC, PS, PD, PARTIES };
@@ -958,6 +999,7 @@ ipc_delete_suite(void)
 	tcase_add_test(tc, deleting_an_endpoint_wakes_every_queued_thread_with_object_deleted);
 	tcase_add_test(tc, deleting_a_notification_wakes_its_waiters_and_unbinds_it);
 	tcase_add_test(tc, deleting_a_reply_wakes_whoever_waits_on_it);
+	tcase_add_test(tc, rebinding_a_reply_finishes_the_notification_it_let_go);
 	tcase_add_test(tc, client_server_and_third_party_complete_in_order);
 	tcase_add_test(tc, client_server_and_third_party_every_party_wakes_when_another_goes);
 	tcase_add_test(tc, an_endpoint_with_thousands_of_senders_is_deleted_one_waiter_per_step);
