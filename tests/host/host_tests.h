@@ -15,6 +15,7 @@ Suite *cap_delete_suite(void);
 Suite *cap_random_suite(void);
 Suite *ipc_suite(void);
 Suite *ipc_delete_suite(void);
+Suite *tcb_suite(void);
 
 /*
  * For assertions inside long property loops: Check records every passing
