@@ -151,6 +151,7 @@ ipc_wake_error(struct thread *t, enum tally_error err)
 		return;
 	}
 	t->ipc_flags = 0;
+	t->error = (struct tally_error_detail){ .error = err };
 	arch_regs_set_syscall_error(&t->regs, err);
 	sched_wake(t);
 }
@@ -234,6 +235,7 @@ ipc_send_endpoint(struct thread *t, struct endpoint *ep, uint64_t badge, unsigne
 	}
 	if (!blocking) {
 		t->ipc_flags = 0;
+		t->error = (struct tally_error_detail){ .error = TALLY_ERR_WOULD_BLOCK };
 		arch_regs_set_syscall_error(&t->regs, TALLY_ERR_WOULD_BLOCK);
 		return;
 	}
