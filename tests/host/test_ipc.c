@@ -477,6 +477,49 @@ START_TEST(a_reply_in_use_cannot_receive_again)
 }
 END_TEST
 
+/*
+ * The error record says how the thread's last failed call ended, also when
+ * the failure came while it waited (OBJECT_DELETED, DEAD_PEER, CANCELLED)
+ * and for a send that would have blocked, as it does for a receive.
+ */
+START_TEST(the_error_record_names_the_error_a_call_ended_with)
+{
+	const unsigned long EP = F, R = F + 1, N = F + 2, EMPTY = F + 50;
+	struct thread *a, *s;
+
+	ipc_setup();
+	make(TALLY_OBJ_ENDPOINT, EP);
+	make(TALLY_OBJ_REPLY, R);
+	make(TALLY_OBJ_NOTIFICATION, N);
+	a = spawn(F + 10, 10);
+	s = spawn(F + 11, 10);
+
+	ck_assert_int_eq(u_send(a, EMPTY, 0, NULL), TALLY_ERR_LOOKUP_FAILED);
+	ck_assert_int_eq(u_nbsend(a, EP, 0, NULL), TALLY_ERR_WOULD_BLOCK);
+	EXPECT_DETAIL(a, TALLY_ERR_WOULD_BLOCK, 0, 0);
+	ck_assert_int_eq(u_nbrecv(a, EP, R), TALLY_ERR_WOULD_BLOCK);
+	EXPECT_DETAIL(a, TALLY_ERR_WOULD_BLOCK, 0, 0);
+
+	/* woken with an error */
+	ck_assert_int_eq(u_send(a, EMPTY, 0, NULL), TALLY_ERR_LOOKUP_FAILED);
+	ck_assert_int_eq(u_recv(s, EP, R), PENDING);
+	ck_assert_int_eq(u_call(a, EP, 0, NULL), PENDING);
+	EXPECT_OK(delete(ROOT, R));
+	EXPECT_THREAD(a, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_DETAIL(a, TALLY_ERR_DEAD_PEER, 0, 0);
+	ck_assert_int_eq(u_recv(a, N, 0), PENDING);
+	EXPECT_OK(INV(F + 10, TALLY_TCB_SUSPEND));
+	EXPECT_THREAD(a, TALLY_THREAD_INACTIVE, TALLY_ERR_CANCELLED);
+	EXPECT_DETAIL(a, TALLY_ERR_CANCELLED, 0, 0);
+	EXPECT_OK(INV(F + 10, TALLY_TCB_RESUME));
+	ck_assert_int_eq(u_send(a, EP, 0, NULL), PENDING);
+	EXPECT_OK(delete(ROOT, EP));
+	EXPECT_THREAD(a, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+	EXPECT_DETAIL(a, TALLY_ERR_OBJECT_DELETED, 0, 0);
+	ipc_teardown();
+}
+END_TEST
+
 /* ---- notifications ---- */
 
 START_TEST(notifications_or_badges_and_wait_takes_the_word)
@@ -952,6 +995,7 @@ ipc_suite(void)
 	tcase_add_test(tc, a_call_links_the_caller_to_the_reply_and_the_answer_consumes_it);
 	tcase_add_test(tc, reply_recv_answers_and_takes_the_next_caller);
 	tcase_add_test(tc, a_reply_in_use_cannot_receive_again);
+	tcase_add_test(tc, the_error_record_names_the_error_a_call_ended_with);
 	tcase_add_test(tc, notifications_or_badges_and_wait_takes_the_word);
 	tcase_add_test(tc, a_bound_notification_ends_an_endpoint_wait);
 	tcase_add_test(tc, a_fault_is_a_call_to_the_fault_endpoint_and_the_answer_resumes_or_stops);
