@@ -14,6 +14,7 @@
 
 struct thread *ran;
 bool quick;
+bool one_issue;
 
 static struct thread *tracked[MAX_TRACKED];
 static unsigned long ntracked;
@@ -66,6 +67,7 @@ ipc_setup(void)
 	track(self);
 	ran = NULL;
 	quick = false;
+	one_issue = false;
 }
 
 void *
@@ -217,7 +219,7 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 		before = t->regs.restarts;
 		become(t);
 		run_call(t);
-	} while (t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE);
+	} while (!one_issue && t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE);
 	ran = sched_current;
 	if (self->state == TALLY_THREAD_RUNNABLE)
 		become(self);

@@ -27,6 +27,9 @@ extern struct thread *ran;
 /* Set to skip the per-step checks while a test builds a large setup. */
 extern bool quick;
 
+/* Set to issue a call only once in sys(), even if the kernel asks for a restart. */
+extern bool one_issue;
+
 /* The capability fixture, the scheduler reset, `self` at the top priority. */
 void ipc_setup(void);
 

@@ -853,6 +853,47 @@ START_TEST(client_server_and_third_party_complete_in_order)
 }
 END_TEST
 
+/*
+ * A long delete that wakes a thread of higher priority than its caller
+ * stops at its next preemption point: the woken thread runs first and the
+ * delete goes on when it is issued again.
+ */
+START_TEST(a_long_delete_gives_way_to_the_higher_priority_threads_it_wakes)
+{
+	const unsigned long EP = F;
+	struct thread *d, *w1, *w2;
+
+	ipc_setup();
+	make(TALLY_OBJ_ENDPOINT, EP);
+	d = spawn(F + 10, 5);
+	w1 = spawn(F + 11, 10);
+	w2 = spawn(F + 12, 10);
+	ck_assert_int_eq(u_send(w1, EP, 0, NULL), PENDING);
+	ck_assert_int_eq(u_call(w2, EP, 0, NULL), PENDING);
+	one_issue = true;
+	ck_assert_int_eq(u_invoke(d, ROOT, TALLY_CNODE_DELETE, MSG(EP)), PENDING);
+	ck_assert_uint_eq(d->regs.restarts, 1);
+	ck_assert_ptr_eq(ran, w1);
+	EXPECT_THREAD(w1, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+	EXPECT_THREAD(w2, TALLY_THREAD_BLOCKED_SEND, PENDING);
+	EXPECT_THREAD(d, TALLY_THREAD_RUNNABLE, PENDING);
+	ck_assert(d->pending_drain);
+	/* re-issued (the arch layer sets the pc back): the next waiter */
+	sys(d, TALLY_SYS_INVOKE, ROOT, TALLY_CNODE_DELETE, MSG(EP), 0);
+	ck_assert_uint_eq(d->regs.restarts, 2);
+	ck_assert_ptr_ne(ran, d);
+	ck_assert_int_eq(ran->prio, 10);
+	EXPECT_THREAD(w2, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+	ck_assert(cte_empty(slot_at(EP)));
+	sys(d, TALLY_SYS_INVOKE, ROOT, TALLY_CNODE_DELETE, MSG(EP), 0);
+	EXPECT_THREAD(d, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	ck_assert_uint_eq(d->preemptions, 2);
+	ck_assert(!cap_zombies_pending());
+	one_issue = false;
+	ipc_teardown();
+}
+END_TEST
+
 /* ---- thousands of waiters ---- */
 
 enum bulk_kind { BULK_SENDERS, BULK_RECEIVERS, BULK_NOTIFY };
@@ -1002,6 +1043,7 @@ ipc_delete_suite(void)
 	tcase_add_test(tc, rebinding_a_reply_finishes_the_notification_it_let_go);
 	tcase_add_test(tc, client_server_and_third_party_complete_in_order);
 	tcase_add_test(tc, client_server_and_third_party_every_party_wakes_when_another_goes);
+	tcase_add_test(tc, a_long_delete_gives_way_to_the_higher_priority_threads_it_wakes);
 	tcase_add_test(tc, an_endpoint_with_thousands_of_senders_is_deleted_one_waiter_per_step);
 	tcase_add_test(tc, an_endpoint_with_a_thousand_receivers_is_deleted_one_waiter_per_step);
 	tcase_add_test(tc, a_notification_with_a_thousand_waiters_is_deleted_one_waiter_per_step);
