@@ -103,10 +103,20 @@ untrack(struct thread *t)
 	}
 }
 
+long
+invoke_checked(uint64_t cptr, uint64_t label, const uint64_t m[INVOKE_MRS])
+{
+	long r = invoke(cptr, label, m);
+
+	check_all();
+	return r;
+}
+
 void
 make(enum tally_obj_type type, unsigned long slot)
 {
 	EXPECT_OK(retype(SLOT_U0, type, 0, ROOT, slot, 1));
+	check_all();
 }
 
 long

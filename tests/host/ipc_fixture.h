@@ -8,7 +8,9 @@
  * capabilities, and stands outside the run queues while another thread is
  * made current to issue a call, so that the scheduler's choices are the
  * other threads'. After each call the thread the scheduler picked is kept
- * in `ran` and `self` is made current again.
+ * in `ran` and `self` is made current again. Every call and invocation
+ * (INV here runs the checks too) is followed by cap_check and the checks
+ * of the IPC and scheduler links of every tracked thread.
  */
 #ifndef TESTS_HOST_IPC_FIXTURE_H
 #define TESTS_HOST_IPC_FIXTURE_H
@@ -50,6 +52,12 @@ long configure(unsigned long slot, uint64_t cspace, uint64_t frame, uint64_t add
 	       uint64_t fault_ep);
 /* Give the thread in `tcb_slot` the root CSpace and an IPC buffer in a new frame at `frame_slot`. */
 struct tally_ipc_buffer *give_buffer(unsigned long tcb_slot, unsigned long frame_slot);
+
+/* invoke() (cap_fixture.h) followed by every check: INV in the IPC suites. */
+long invoke_checked(uint64_t cptr, uint64_t label, const uint64_t m[INVOKE_MRS]);
+#undef INV
+#define INV(cptr, label, ...)                                                      \
+	invoke_checked((cptr), (label), (const uint64_t[INVOKE_MRS]){ __VA_ARGS__ })
 
 /* Threads the invariant checks look at. */
 void track(struct thread *t);
