@@ -228,13 +228,16 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 		t->regs.error = PENDING;
 		before = t->regs.restarts;
 		become(t);
+		thread_destroyed_current = NULL;
 		run_call(t);
+		if (thread_destroyed_current == t)
+			break;   /* its own call destroyed it: its memory is gone */
 	} while (!one_issue && t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE);
 	ran = sched_current;
 	if (self->state == TALLY_THREAD_RUNNABLE)
 		become(self);
 	check_all();
-	return (long)t->regs.error;
+	return thread_destroyed_current == t ? (long)PENDING : (long)t->regs.error;
 }
 
 /* ---- checks ---- */

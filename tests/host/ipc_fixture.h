@@ -80,7 +80,8 @@ void unpoison_all(void);
  * Issue system call nr as thread t (which must be runnable): cptr in arg 0,
  * info in arg 1, message words m (NULL: zeros), Reply cptr in arg 8. The
  * scheduler runs afterwards. Returns t's error register: PENDING if t
- * blocked. Checks every invariant after the call.
+ * blocked, or if the call destroyed t (then t is not read again). Checks
+ * every invariant after the call.
  */
 long sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t *m,
 	 uint64_t reply);
