@@ -184,6 +184,50 @@ START_TEST(a_thread_destroyed_in_any_state_leaves_nothing_behind)
 }
 END_TEST
 
+/*
+ * A thread whose own call destroys it (its last capability was in the
+ * CNode it deleted): the kernel must not write the call's results into
+ * the dead thread. Its memory is poisoned the moment it goes, at the
+ * preemption window after the step that destroyed it.
+ */
+static struct thread *dying;
+static const struct cte *dying_slot;
+
+static void
+poison_when_gone(void)
+{
+	if (dying && cte_empty(dying_slot)) {
+		poison(dying, 1ul << TALLY_THREAD_BITS);
+		dying = NULL;
+	}
+}
+
+START_TEST(a_thread_destroyed_by_its_own_call_is_not_written_to_afterwards)
+{
+	const unsigned long K = F, N = F + 1, T = F + 10;
+	struct thread *t;
+
+	ipc_setup();
+	EXPECT_OK(retype(SLOT_U0, TALLY_OBJ_CNODE, 4, ROOT, K, 1));
+	make(TALLY_OBJ_NOTIFICATION, N);
+	t = spawn(T, 10);
+	/* its only capability goes into K, with something else */
+	EXPECT_OK(move(K, 1, T));
+	EXPECT_OK(copy(K, 2, N, TALLY_RIGHTS_ALL));
+	untrack(t);
+	dying = t;
+	dying_slot = &((const struct cte *)obj(K))[1];
+	fake_preempt_hook = poison_when_gone;
+	ck_assert_int_eq(u_invoke(t, ROOT, TALLY_CNODE_DELETE, MSG(K)), PENDING);
+	fake_preempt_hook = NULL;
+	ck_assert_ptr_null(dying);
+	ck_assert(cte_empty(slot_at(K)));
+	ck_assert(!cap_zombies_pending());
+	ck_assert_ptr_ne(sched_current, t);
+	ipc_teardown();
+}
+END_TEST
+
 START_TEST(the_objects_a_blocked_thread_uses_can_change_under_it)
 {
 	const unsigned long EP = F, R = F + 1, FEP = F + 2, FRAME = F + 3;
@@ -1036,6 +1080,7 @@ ipc_delete_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, a_thread_destroyed_in_any_state_leaves_nothing_behind);
+	tcase_add_test(tc, a_thread_destroyed_by_its_own_call_is_not_written_to_afterwards);
 	tcase_add_test(tc, the_objects_a_blocked_thread_uses_can_change_under_it);
 	tcase_add_test(tc, deleting_an_endpoint_wakes_every_queued_thread_with_object_deleted);
 	tcase_add_test(tc, deleting_a_notification_wakes_its_waiters_and_unbinds_it);
