@@ -19,6 +19,14 @@ bool one_issue;
 static struct thread *tracked[MAX_TRACKED];
 static unsigned long ntracked;
 
+#define MAX_WATCHED 64
+static struct {
+	const struct cte *slot;
+	const void *object;
+	size_t bytes;
+} watched[MAX_WATCHED];
+static unsigned nwatched;
+
 static const char *const state_names[TALLY_THREAD_STATE_COUNT] = {
 	[TALLY_THREAD_INACTIVE] = "INACTIVE",
 	[TALLY_THREAD_RUNNABLE] = "RUNNABLE",
@@ -55,10 +63,38 @@ poison(const void *o, size_t bytes)
 }
 
 void
+watch(const struct cte *slot, size_t bytes)
+{
+	ck_assert_uint_lt(nwatched, MAX_WATCHED);
+	watched[nwatched].slot = slot;
+	watched[nwatched].object = cap_object(&slot->cap);
+	watched[nwatched].bytes = bytes;
+	nwatched++;
+}
+
+/* Poison every watched object whose capability has gone. */
+static void
+watch_check(void)
+{
+	unsigned i = 0;
+
+	while (i < nwatched) {
+		if (cap_object(&watched[i].slot->cap) == watched[i].object) {
+			i++;
+			continue;
+		}
+		poison(watched[i].object, watched[i].bytes);
+		watched[i] = watched[--nwatched];
+	}
+}
+
+void
 ipc_setup(void)
 {
 	unpoison_all();
 	setup();
+	nwatched = 0;
+	fake_preempt_hook = watch_check;
 	sched_init();
 	sched_current = self;
 	self->prio = TALLY_PRIO_MAX;
@@ -336,6 +372,7 @@ check_all(void)
 {
 	unsigned long i;
 
+	watch_check();
 	if (quick)
 		return;
 	checked();
@@ -350,6 +387,7 @@ check_all(void)
 void
 ipc_teardown(void)
 {
+	nwatched = 0;
 	quick = false;
 	ntracked = 0;
 	track(self);

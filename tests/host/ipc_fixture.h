@@ -71,6 +71,14 @@ void untrack(struct thread *t);
 void destroy(unsigned long slot, size_t bytes);
 /* destroy() for a thread (untracked first). */
 void kill_thread(unsigned long slot);
+/*
+ * Watch `slot`, which holds the only capability to an object of `bytes`
+ * bytes that is destroyed as soon as that capability goes (a thread, a
+ * Reply; not an object that may become a zombie): the object is poisoned
+ * at the first preemption window or check after the slot stops naming it,
+ * so that even the rest of the call that destroyed it may not touch it.
+ */
+void watch(const struct cte *slot, size_t bytes);
 /* Poison `bytes` at o, a destroyed object. */
 void poison(const void *o, size_t bytes);
 /* Undo every poisoning (before memory is reused). */

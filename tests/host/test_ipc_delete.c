@@ -566,6 +566,7 @@ static void
 csd_make_reply(struct csd *sc, int p)
 {
 	EXPECT_OK(retype(SLOT_U0, TALLY_OBJ_REPLY, 0, cn_slot(p), P_REPLY, 1));
+	watch(&cn_slots(p)[P_REPLY], REPLY_BYTES);
 	ck_assert_int_eq(u_invoke(sc->t[p], P_REPLY, TALLY_REPLY_BIND_NOTIFICATION, MSG(P_ABORT_W)),
 			 TALLY_OK);
 }
@@ -585,6 +586,7 @@ csd_setup(struct csd *sc)
 		EXPECT_OK(mint(ROOT, cn_slot(p) + 1, cn_slot(p), TALLY_RIGHTS_ALL,
 			       cnode_guard_data(60, 0)));
 		sc->t[p] = spawn(TCB0 + p, 10);
+		watch(slot_at(TCB0 + p), 1ul << TALLY_THREAD_BITS);
 		EXPECT_OK(configure(TCB0 + p, cn_slot(p) + 1, 0, 0, 0));
 		sc->dead[p] = false;
 	}
@@ -613,8 +615,6 @@ csd_setup(struct csd *sc)
 static void
 csd_kill(struct csd *sc, int p)
 {
-	void *reply = p == PC ? NULL : process_reply(p);
-
 	kill_thread(TCB0 + p);
 	sc->dead[p] = true;
 	if (p != PC) {
@@ -624,9 +624,7 @@ csd_kill(struct csd *sc, int p)
 		destroy(ep, EP_BYTES);
 	}
 	EXPECT_OK(delete(ROOT, cn_slot(p) + 1));
-	destroy(cn_slot(p), 1ul << (4 + TALLY_CNODE_SLOT_BITS));
-	if (reply)
-		poison(reply, REPLY_BYTES);
+	destroy(cn_slot(p), 1ul << (4 + TALLY_CNODE_SLOT_BITS));   /* its Reply goes (watched) */
 }
 
 static void
@@ -641,15 +639,10 @@ csd_act(struct csd *sc)
 		csd_kill(sc, sc->act - KILL_C);
 		break;
 	case DELETE_RS:
-	case DELETE_RD: {
-		void *reply;
-
+	case DELETE_RD:
 		p = sc->act == DELETE_RS ? PS : PD;
-		reply = process_reply(p);
-		EXPECT_OK(delete(cn_slot(p), P_REPLY));
-		poison(reply, REPLY_BYTES);
+		EXPECT_OK(delete(cn_slot(p), P_REPLY));   /* poisoned as it goes (watched) */
 		break;
-	}
 	default:
 		ck_abort();
 	}
