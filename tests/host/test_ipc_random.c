@@ -5,6 +5,8 @@
  * thread suspends, resumes, kills and re-makes threads, binds and unbinds
  * notifications, and deletes and re-makes every kind of IPC object, with
  * and without preemption (threads act between the restarts of a delete).
+ * Each thread lives in a small process CNode, so killing it (by the root
+ * thread, or by itself) destroys it in the middle of a zombie drain.
  * After every step: cap_check and the fixture's IPC and scheduler checks,
  * every result a named error, a call without an answer only from a thread
  * that no longer runs. At the end, deleting every IPC object must leave no
@@ -27,7 +29,9 @@
 #define W_R(i)     (F + 20 + (i))
 #define W_T(i)     (F + 40 + (i))
 #define W_FRAME(i) (F + 60 + (i))
+#define W_P(i)     (F + 80 + (i))         /* thread i's process: a CNode with a copy of its TCB */
 #define W_EMPTY    (F + 99)
+#define P_RADIX    2
 
 static unsigned long seed;
 static bool t_alive[WT];
@@ -84,6 +88,55 @@ any_info(void)
 	return tally_msginfo(rnd(4), lengths[rnd(ARRAY_SIZE(lengths))], rnd(8) ? 0 : rnd(3));
 }
 
+/*
+ * Thread i's process: a small CNode holding a copy of its TCB capability
+ * (watched) and copies of IPC objects. Once the original in the root CNode
+ * is gone, deleting the process destroys the thread in the middle of the
+ * CNode's zombie drain.
+ */
+static void
+walk_make_process(unsigned i)
+{
+	unsigned k, tk = 1 + (unsigned)rnd((1u << P_RADIX) - 1);
+
+	EXPECT_OK(retype(SLOT_U0, TALLY_OBJ_CNODE, P_RADIX, ROOT, W_P(i), 1));
+	for (k = 1; k < 1u << P_RADIX; k++) {
+		if (k == tk)
+			EXPECT_OK(copy(W_P(i), k, W_T(i), TALLY_RIGHTS_ALL));
+		else if (rnd(2))
+			EXPECT_OK(copy(W_P(i), k, rnd(2) ? W_EPB(rnd(WE)) : W_NB(rnd(WN)),
+				       TALLY_RIGHTS_ALL));
+	}
+	watch(&((struct cte *)obj(W_P(i)))[tk], 1ul << TALLY_THREAD_BITS);
+}
+
+/* Kill thread i's process: the thread goes with its process's CNode. */
+static void
+walk_kill(unsigned i)
+{
+	untrack(wthread(i));
+	t_alive[i] = false;   /* (threads acting between restarts must not pick it) */
+	EXPECT_OK(delete(ROOT, W_T(i)));
+	destroy(W_P(i), 1ul << (P_RADIX + TALLY_CNODE_SLOT_BITS));
+}
+
+/* Thread i kills its own process; zombies it leaves are finished as the idle loop would. */
+static void
+walk_suicide(unsigned i)
+{
+	struct thread *t = wthread(i);
+	void *cnode = obj(W_P(i));
+
+	ck_assert_int_eq(u_invoke(t, ROOT, TALLY_CNODE_DELETE, MSG(W_T(i))), TALLY_OK);
+	untrack(t);
+	t_alive[i] = false;
+	ck_assert_int_eq(u_invoke(t, ROOT, TALLY_CNODE_DELETE, MSG(W_P(i))), PENDING);
+	idle_drain();
+	check_all();
+	PROP_ASSERT(cte_empty(slot_at(W_P(i))) && !cap_zombies_pending());
+	poison(cnode, 1ul << (P_RADIX + TALLY_CNODE_SLOT_BITS));
+}
+
 /* Make thread i: random priority, an IPC buffer for even ones, maybe a fault endpoint. */
 static void
 walk_spawn(unsigned i)
@@ -91,6 +144,7 @@ walk_spawn(unsigned i)
 	struct tally_ipc_buffer *b;
 
 	spawn(W_T(i), (unsigned)rnd(21));
+	walk_make_process(i);
 	EXPECT_OK(configure(W_T(i), ROOT, i % 2 ? 0 : W_FRAME(i), 0x300000 + 0x400 * (i % 4),
 			    rnd(3) ? W_EPB(rnd(WE)) : 0));
 	b = thread_ipc_buffer(wthread(i));
@@ -214,12 +268,12 @@ walk_admin(void)
 			EXPECT_OK(INV(W_T(i), rnd(2) ? TALLY_TCB_SUSPEND : TALLY_TCB_RESUME));
 		break;
 	case 1:
-		if (t_alive[i]) {
-			kill_thread(W_T(i));
-			t_alive[i] = false;
-		} else {
+		if (!t_alive[i])
 			walk_spawn(i);
-		}
+		else if (wthread(i)->state == TALLY_THREAD_RUNNABLE && rnd(2))
+			walk_suicide(i);
+		else
+			walk_kill(i);
 		break;
 	case 2:
 		i %= WE;
