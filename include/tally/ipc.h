@@ -13,7 +13,9 @@
  *
  * Words MR6 and up travel through the IPC buffer (struct tally_ipc_buffer),
  * a 1 KiB-aligned block in a frame named when the thread is configured.
- * A call that fails leaves the message registers as they were.
+ * A call that fails leaves the message registers as they were. On a
+ * receive, the message registers past the message's length keep what the
+ * receiver had in them (no word of the sender's beyond its message arrives).
  *
  * Who can do what:
  *   SEND/NBSEND on an endpoint needs WRITE; a capability in the message

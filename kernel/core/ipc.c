@@ -94,7 +94,8 @@ ipc_transfer_cap(struct thread *s, struct thread *r, struct tally_ipc_buffer *sb
 
 /*
  * Deliver s's message to r: r's registers get OK, the badge, the message
- * info and MR0..MR5; longer messages go buffer to buffer.
+ * info and the message's words of MR0..MR5 (0 past its length); longer
+ * messages go buffer to buffer.
  */
 static void
 ipc_deliver(struct thread *s, struct thread *r, uint64_t badge, bool grant)
@@ -119,8 +120,11 @@ ipc_deliver(struct thread *s, struct thread *r, uint64_t badge, bool grant)
 	}
 	if (tally_msginfo_caps(info) && grant)
 		caps = ipc_transfer_cap(s, r, sbuf, rbuf);
-	/* only the message's own words: the sender's other registers stay its own */
-	for (i = 0; i < TALLY_MSG_REGS && i < tally_msginfo_length(info); i++)
+	/*
+	 * Only the message's own words: the sender's other registers stay its
+	 * own, and the receiver's registers past the length keep what it had.
+	 */
+	for (i = 0; i < TALLY_MSG_REGS && i < len; i++)
 		arch_regs_set_syscall_arg(&r->regs, 2 + i, ipc_sender_mr(s, i));
 	arch_regs_set_syscall_arg(&r->regs, 0, badge);
 	arch_regs_set_syscall_arg(&r->regs, 1,
@@ -154,6 +158,7 @@ ipc_wake_error(struct thread *t, enum tally_error err)
 		return;
 	}
 	t->ipc_flags = 0;
+	t->error = (struct tally_error_detail){ .error = err };
 	arch_regs_set_syscall_error(&t->regs, err);
 	sched_wake(t);
 }
@@ -237,6 +242,7 @@ ipc_send_endpoint(struct thread *t, struct endpoint *ep, uint64_t badge, unsigne
 	}
 	if (!blocking) {
 		t->ipc_flags = 0;
+		t->error = (struct tally_error_detail){ .error = TALLY_ERR_WOULD_BLOCK };
 		arch_regs_set_syscall_error(&t->regs, TALLY_ERR_WOULD_BLOCK);
 		return;
 	}

@@ -74,5 +74,6 @@ reply_invoke(struct invocation *inv)
 	cap_delete_bounded(&r->notify);
 	if (n)
 		cdt_insert(n, &r->notify, cap_derive(&n->cap));
-	return TALLY_OK;
+	/* the copy let go may have been the last one to a notification with waiters */
+	return cap_drain() == CAP_DONE ? TALLY_OK : INVOKE_PREEMPTED_DRAIN;
 }

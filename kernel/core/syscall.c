@@ -23,13 +23,13 @@ syscall_return(struct thread *t, enum tally_error err, uint64_t value)
 	arch_regs_set_syscall_result(&t->regs, err, value);
 }
 
-/* After a successful invocation, hand its result registers back. */
+/* After a successful invocation, hand its result registers back (if t still exists). */
 static long
 invoke_then_reply(struct thread *t, struct invocation *inv, long result)
 {
 	unsigned i;
 
-	if (result != TALLY_OK)
+	if (result != TALLY_OK || thread_destroyed_current == t)
 		return result;
 	for (i = 0; i < INVOKE_MRS; i++)
 		arch_regs_set_syscall_arg(&t->regs, 2 + i, inv->mr[i]);

@@ -112,8 +112,10 @@ thread_cancel_ipc(struct thread *t, enum tally_error err)
 		return;
 	}
 	/* a fault is re-raised when the thread runs again; a call returns err */
-	if (!(t->ipc_flags & IPC_FAULT))
+	if (!(t->ipc_flags & IPC_FAULT)) {
+		t->error = (struct tally_error_detail){ .error = err };
 		arch_regs_set_syscall_error(&t->regs, err);
+	}
 	t->ipc_flags = 0;
 	t->state = TALLY_THREAD_INACTIVE;
 }

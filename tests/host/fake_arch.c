@@ -15,6 +15,7 @@ int fake_halt_status = -1;
 jmp_buf fake_exit;
 struct thread *fake_activated;
 unsigned long fake_preempt_every;
+void (*fake_preempt_hook)(void);
 static unsigned long fake_preempt_count;
 
 void
@@ -26,6 +27,7 @@ fake_arch_reset(void)
 	fake_halt_status = -1;
 	fake_activated = NULL;
 	fake_tlb_flushes = 0;
+	fake_preempt_hook = NULL;
 }
 
 void
@@ -168,6 +170,8 @@ arch_regs_init_user(struct arch_regs *r, vaddr_t entry, vaddr_t stack, uint64_t 
 void
 arch_preempt_window(void)
 {
+	if (fake_preempt_hook)
+		fake_preempt_hook();
 	if (fake_preempt_every && ++fake_preempt_count % fake_preempt_every == 0)
 		clock_tick();
 }

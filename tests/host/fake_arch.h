@@ -33,6 +33,8 @@ extern jmp_buf fake_exit;             /* arch_halt and arch_return_to_user jump 
 extern struct thread *fake_activated; /* last thread given to arch_activate */
 /* When non-zero, every n-th preemption window sees a timer tick. */
 extern unsigned long fake_preempt_every;
+/* When set, called at every preemption window (a test looking in mid-call). */
+extern void (*fake_preempt_hook)(void);
 
 /* Reset every fake: console, user window, halt status. */
 void fake_arch_reset(void);

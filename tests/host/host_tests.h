@@ -14,6 +14,10 @@ Suite *cap_suite(void);
 Suite *cap_delete_suite(void);
 Suite *cap_random_suite(void);
 Suite *vspace_suite(void);
+Suite *ipc_suite(void);
+Suite *ipc_delete_suite(void);
+Suite *tcb_suite(void);
+Suite *ipc_random_suite(void);
 
 /*
  * For assertions inside long property loops: Check records every passing

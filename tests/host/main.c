@@ -21,6 +21,10 @@ main(void)
 	srunner_add_suite(sr, cap_delete_suite());
 	srunner_add_suite(sr, cap_random_suite());
 	srunner_add_suite(sr, vspace_suite());
+	srunner_add_suite(sr, ipc_suite());
+	srunner_add_suite(sr, ipc_delete_suite());
+	srunner_add_suite(sr, tcb_suite());
+	srunner_add_suite(sr, ipc_random_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
