@@ -56,21 +56,14 @@ long
 reply_invoke(struct invocation *inv)
 {
 	struct reply *r = cap_object(&inv->slot->cap);
-	struct tally_error_detail d = { 0 };
+	long err;
 	struct cte *n = NULL;
 
 	if (inv->label != TALLY_REPLY_BIND_NOTIFICATION)
 		return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 0, inv->label, 0);
-	if (inv->mr[0]) {
-		n = cspace_lookup(inv->caller, inv->mr[0], 64, &d, NULL);
-		if (!n || cap_type(&n->cap) != TALLY_OBJ_NOTIFICATION)
-			return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 1, inv->mr[0], 0);
-		if (!(cap_rights(&n->cap) & TALLY_RIGHT_WRITE))
-			return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_RIGHT_WRITE, 0);
-		if (cap_generation(&n->cap) >= TALLY_COPY_DEPTH_MAX)
-			return invoke_fail(inv, TALLY_ERR_RANGE, 1, cap_generation(&n->cap) + 1ul,
-					   TALLY_COPY_DEPTH_MAX);
-	}
+	n = invoke_arg_cap(inv, 0, TALLY_OBJ_NOTIFICATION, TALLY_RIGHT_WRITE, &err);
+	if (err)
+		return err;
 	cap_delete_bounded(&r->notify);
 	if (n)
 		cdt_insert(n, &r->notify, cap_derive(&n->cap));

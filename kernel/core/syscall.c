@@ -84,6 +84,41 @@ invoke_fail(struct invocation *inv, enum tally_error err, unsigned argument, uin
 	return err;
 }
 
+struct cte *
+invoke_arg_cap(struct invocation *inv, unsigned arg, enum tally_obj_type type, unsigned rights,
+	    long *err)
+{
+	struct tally_error_detail d = { 0 };
+	struct cte *s;
+
+	*err = TALLY_OK;
+	if (!inv->mr[arg])
+		return NULL;
+	s = cspace_lookup(inv->caller, inv->mr[arg], 64, &d, NULL);
+	if (!s || cte_empty(s)) {
+		*err = invoke_fail(inv, TALLY_ERR_LOOKUP_FAILED, arg + 1, inv->mr[arg], 0);
+		inv->caller->error.lookup = s ? TALLY_LOOKUP_EMPTY_SLOT : d.lookup;
+		inv->caller->error.bits_left = d.bits_left;
+		return NULL;
+	}
+	if (cap_type(&s->cap) != type &&
+	    !(type == TALLY_OBJ_FRAME_4K && cap_type(&s->cap) == TALLY_OBJ_FRAME_2M)) {
+		*err = invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, arg + 1, cap_type(&s->cap), type);
+		return NULL;
+	}
+	if ((cap_rights(&s->cap) & rights) != rights) {
+		*err = invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, arg + 1, cap_rights(&s->cap),
+				   rights);
+		return NULL;
+	}
+	if (cap_generation(&s->cap) >= TALLY_COPY_DEPTH_MAX) {
+		*err = invoke_fail(inv, TALLY_ERR_RANGE, arg + 1, cap_generation(&s->cap) + 1ul,
+				   TALLY_COPY_DEPTH_MAX);
+		return NULL;
+	}
+	return s;
+}
+
 /* Invoke the capability at cptr (depth 64) with `label` and MR0..MR5. */
 static long
 sys_invoke(struct thread *t)

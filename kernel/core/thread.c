@@ -154,45 +154,6 @@ thread_destroy(struct thread *t)
 
 /* ---- invocations ---- */
 
-/*
- * Look up MR(arg) as a capability of `type` with `rights` for CONFIGURE;
- * cptr 0 is "none" (NULL, no error).
- */
-static struct cte *
-tcb_arg_cap(struct invocation *inv, unsigned arg, enum tally_obj_type type, unsigned rights,
-	    long *err)
-{
-	struct tally_error_detail d = { 0 };
-	struct cte *s;
-
-	*err = TALLY_OK;
-	if (!inv->mr[arg])
-		return NULL;
-	s = cspace_lookup(inv->caller, inv->mr[arg], 64, &d, NULL);
-	if (!s || cte_empty(s)) {
-		*err = invoke_fail(inv, TALLY_ERR_LOOKUP_FAILED, arg + 1, inv->mr[arg], 0);
-		inv->caller->error.lookup = s ? TALLY_LOOKUP_EMPTY_SLOT : d.lookup;
-		inv->caller->error.bits_left = d.bits_left;
-		return NULL;
-	}
-	if (cap_type(&s->cap) != type &&
-	    !(type == TALLY_OBJ_FRAME_4K && cap_type(&s->cap) == TALLY_OBJ_FRAME_2M)) {
-		*err = invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, arg + 1, cap_type(&s->cap), type);
-		return NULL;
-	}
-	if ((cap_rights(&s->cap) & rights) != rights) {
-		*err = invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, arg + 1, cap_rights(&s->cap),
-				   rights);
-		return NULL;
-	}
-	if (cap_generation(&s->cap) >= TALLY_COPY_DEPTH_MAX) {
-		*err = invoke_fail(inv, TALLY_ERR_RANGE, arg + 1, cap_generation(&s->cap) + 1ul,
-				   TALLY_COPY_DEPTH_MAX);
-		return NULL;
-	}
-	return s;
-}
-
 /* Put a copy of src (or nothing) into the thread's slot, deleting what was there. */
 static void
 tcb_set_slot(struct cte *slot, struct cte *src)
@@ -209,20 +170,21 @@ tcb_configure(struct invocation *inv, struct thread *t)
 	uint64_t addr = inv->mr[3];
 	long err;
 
-	cs = tcb_arg_cap(inv, 0, TALLY_OBJ_CNODE, 0, &err);
+	cs = invoke_arg_cap(inv, 0, TALLY_OBJ_CNODE, 0, &err);
 	if (err)
 		return err;
-	vs = tcb_arg_cap(inv, 1, TALLY_OBJ_PML4, 0, &err);
+	vs = invoke_arg_cap(inv, 1, TALLY_OBJ_PML4, 0, &err);
 	if (err)
 		return err;
-	buf = tcb_arg_cap(inv, 2, TALLY_OBJ_FRAME_4K, TALLY_RIGHT_READ | TALLY_RIGHT_WRITE, &err);
+	buf = invoke_arg_cap(inv, 2, TALLY_OBJ_FRAME_4K, TALLY_RIGHT_READ | TALLY_RIGHT_WRITE, &err);
 	if (err)
 		return err;
 	if (buf && cap_is_device(&buf->cap))   /* the kernel reaches buffers through its RAM map */
 		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 3, TALLY_INSPECT_DEVICE, 0);
 	if (buf && (addr % TALLY_IPC_BUFFER_SIZE || !arch_user_range_ok(addr, TALLY_IPC_BUFFER_SIZE)))
-		return invoke_fail(inv, TALLY_ERR_ALIGNMENT, 4, addr, TALLY_IPC_BUFFER_SIZE);
-	ep = tcb_arg_cap(inv, 4, TALLY_OBJ_ENDPOINT, TALLY_RIGHT_WRITE, &err);
+		return invoke_fail(inv, addr % TALLY_IPC_BUFFER_SIZE ? TALLY_ERR_ALIGNMENT :
+				   TALLY_ERR_RANGE, 4, addr, TALLY_IPC_BUFFER_SIZE);
+	ep = invoke_arg_cap(inv, 4, TALLY_OBJ_ENDPOINT, TALLY_RIGHT_WRITE, &err);
 	if (err)
 		return err;
 	/* decoded: from here on nothing fails */
@@ -300,7 +262,7 @@ tcb_write_regs(struct invocation *inv, struct thread *t)
 static long
 tcb_bind(struct invocation *inv, struct thread *t)
 {
-	struct tally_error_detail d = { 0 };
+	long err;
 	struct notification *n;
 	struct cte *s;
 
@@ -309,10 +271,9 @@ tcb_bind(struct invocation *inv, struct thread *t)
 			notification_unbind(t->bound);
 		return TALLY_OK;
 	}
-	s = cspace_lookup(inv->caller, inv->mr[0], 64, &d, NULL);
-	if (!s || cap_type(&s->cap) != TALLY_OBJ_NOTIFICATION ||
-	    !(cap_rights(&s->cap) & TALLY_RIGHT_READ))
-		return invoke_fail(inv, TALLY_ERR_INVALID_CAPABILITY, 1, inv->mr[0], 0);
+	s = invoke_arg_cap(inv, 0, TALLY_OBJ_NOTIFICATION, TALLY_RIGHT_READ, &err);
+	if (err)
+		return err;
 	n = cap_object(&s->cap);
 	if (n->bound || t->bound || n->queue.head)
 		return invoke_fail(inv, TALLY_ERR_BUSY, 1, inv->mr[0], 0);

@@ -57,6 +57,15 @@ cspace_lookup_flat(struct thread *t, uint64_t cptr)
 	return (struct cte *)cap_object(root) + index;
 }
 
+/*
+ * Look up MR(arg) (depth 64) as a capability of `type` (a frame type: either
+ * frame size) carrying at least `rights`, young enough to be copied once
+ * more. cptr 0 is "none": NULL with *err OK. On failure NULL, with *err the
+ * named error (LOOKUP_FAILED, INVALID_CAPABILITY, RANGE), recorded.
+ */
+struct cte *invoke_arg_cap(struct invocation *inv, unsigned arg, enum tally_obj_type type,
+			   unsigned rights, long *err);
+
 /* Per object type; each returns enum tally_error or INVOKE_PREEMPTED. */
 long cnode_invoke(struct invocation *inv);
 long untyped_invoke(struct invocation *inv);
