@@ -30,6 +30,7 @@ enum tally_obj_type {
 	TALLY_OBJ_PT,
 	TALLY_OBJ_IRQ_CONTROL,       /* boot only: the right to claim IRQs */
 	TALLY_OBJ_IOPORT_CONTROL,    /* boot only: the right to claim I/O ports */
+	TALLY_OBJ_SCHED_CONTROL,     /* boot only: the right to set CPU budgets */
 	TALLY_OBJ_ZOMBIE,            /* an object being destroyed (kernel only) */
 	TALLY_OBJ_COUNT
 };
@@ -136,6 +137,21 @@ enum tally_invocation {
 	 * again. See docs/memory.md. */
 	TALLY_PAGE_TABLE_MAP,
 	TALLY_PAGE_TABLE_UNMAP,
+
+	/* On the scheduling control (boot slot TALLY_SLOT_SCHED_CONTROL): MR0
+	 * scheduling context cptr, MR1 budget, MR2 period, both in timer ticks
+	 * (1 <= budget <= period <= TALLY_SCHED_PERIOD_MAX). A budget equal to
+	 * the period is the whole CPU: it never runs out. The context starts
+	 * full. No one without this capability can make CPU time. */
+	TALLY_SCHED_CONTROL_CONFIGURE,
+	/* On a Thread: MR0 scheduling context cptr, 0 to unbind. The thread
+	 * runs only while it has a context with budget left: its own, or one
+	 * lent to it by a caller (docs/scheduling.md). One thread per context. */
+	TALLY_TCB_SET_SCHED_CONTEXT,
+	/* On a scheduling context: results MR0 budget, MR1 period, MR2 ticks
+	 * left in this period, MR3 ticks consumed in all, MR4 1 if it is lent
+	 * out (another thread runs on it), MR5 times it ran out. */
+	TALLY_SCHED_CONTEXT_INFO,
 	TALLY_INVOCATION_COUNT
 };
 
@@ -146,6 +162,9 @@ enum tally_invocation {
 #define TALLY_REPLY_BITS          7
 #define TALLY_SCHED_CONTEXT_BITS  8
 #define TALLY_PAGE_TABLE_BITS     13   /* the table and the kernel's record of it */
+
+/* The longest period a scheduling context may have, in timer ticks. */
+#define TALLY_SCHED_PERIOD_MAX    (1ul << 20)
 
 /*
  * What TALLY_SYS_DEBUG_CHECK reports after checking every capability
@@ -181,6 +200,7 @@ enum tally_boot_slot {
 	TALLY_SLOT_IRQ_CONTROL,
 	TALLY_SLOT_IOPORT_CONTROL,
 	TALLY_SLOT_ROOT_IPC_BUFFER,  /* the frame of its IPC buffer (TALLY_BOOT_IPC_BUFFER) */
+	TALLY_SLOT_SCHED_CONTROL,    /* the right to give scheduling contexts budgets */
 	TALLY_SLOT_FIRST_FREE_FIXED, /* untypeds start here */
 };
 

@@ -20,6 +20,7 @@ enum tally_fault {
 	TALLY_FAULT_ALIGNMENT,      /* alignment check */
 	TALLY_FAULT_OTHER_EXCEPTION,/* any other CPU exception: code = vector */
 	TALLY_FAULT_BAD_SYSCALL,    /* unknown system-call number: code = number */
+	TALLY_FAULT_TIMEOUT,        /* the budget it ran on (lent by a caller) ran out */
 	TALLY_FAULT_COUNT
 };
 
@@ -42,6 +43,7 @@ tally_fault_name(long f)
 		[TALLY_FAULT_ALIGNMENT] = "alignment check",
 		[TALLY_FAULT_OTHER_EXCEPTION] = "exception",
 		[TALLY_FAULT_BAD_SYSCALL] = "bad system call",
+		[TALLY_FAULT_TIMEOUT] = "budget ran out",
 	};
 
 	if (f < 0 || f >= TALLY_FAULT_COUNT)

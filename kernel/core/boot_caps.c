@@ -52,6 +52,9 @@ boot_caps_create(struct thread *root, paddr_t vspace, paddr_t ipc_buffer)
 		   object_original_cap(TALLY_OBJ_THREAD, 0, root, false));
 	cdt_insert(NULL, &root_slots[TALLY_SLOT_IRQ_CONTROL],
 		   cap_make(TALLY_OBJ_IRQ_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0, 0));
+	cdt_insert(NULL, &root_slots[TALLY_SLOT_SCHED_CONTROL],
+		   cap_make(TALLY_OBJ_SCHED_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0,
+			    0));
 	cdt_insert(NULL, &root_slots[TALLY_SLOT_IOPORT_CONTROL],
 		   cap_make(TALLY_OBJ_IOPORT_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0,
 			    0));

@@ -12,6 +12,7 @@
 #include <kernel/object.h>
 #include <kernel/panic.h>
 #include <kernel/sched.h>
+#include <kernel/schedctx.h>
 #include <string.h>
 #include <tally/bootinfo.h>
 
@@ -24,6 +25,7 @@ _Static_assert(sizeof(struct tally_bootinfo) <= PAGE_SIZE, "boot info fits its p
 static paddr_t boot_info_pages[CONFIG_BOOT_THREADS];
 static paddr_t boot_ipc_pages[CONFIG_BOOT_THREADS];
 static struct arch_vspace boot_vspaces[CONFIG_BOOT_THREADS];
+static struct sched_context boot_scs[CONFIG_BOOT_THREADS];
 static unsigned boot_module_of[CONFIG_BOOT_THREADS];  /* thread index -> module */
 
 static bool
@@ -166,8 +168,11 @@ boot_tasks_start(void)
 					       arch_phys_to_virt(boot_ipc_pages[i]), false));
 		t->ipcbuf_addr = TALLY_BOOT_IPC_BUFFER;
 	}
-	for (i = 0; i < boot_thread_count; i++)
+	/* each boot task runs on a context of its own: the whole CPU */
+	for (i = 0; i < boot_thread_count; i++) {
+		sc_boot(&boot_threads[i], &boot_scs[i]);
 		sched_wake(&boot_threads[i]);
+	}
 }
 
 /* Arguments are what follows the module's first word. */

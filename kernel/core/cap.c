@@ -103,6 +103,7 @@ cap_copyable(const struct cap *c)
 	case TALLY_OBJ_ZOMBIE:
 	case TALLY_OBJ_IRQ_CONTROL:
 	case TALLY_OBJ_IOPORT_CONTROL:
+	case TALLY_OBJ_SCHED_CONTROL:
 	case TALLY_OBJ_REPLY:        /* send-once: it cannot be copied */
 	case TALLY_OBJ_PDPT:         /* a table is mapped through its one capability */
 	case TALLY_OBJ_PD:

@@ -23,7 +23,8 @@ check_object_bytes(const struct cap *c)
 
 	if (t == TALLY_OBJ_ZOMBIE)
 		return 1ul << object_size_bits(zombie_type(c), cap_size_bits(c));
-	if (t == TALLY_OBJ_IRQ_CONTROL || t == TALLY_OBJ_IOPORT_CONTROL)
+	if (t == TALLY_OBJ_IRQ_CONTROL || t == TALLY_OBJ_IOPORT_CONTROL ||
+	    t == TALLY_OBJ_SCHED_CONTROL)
 		return 0;
 	return 1ul << object_size_bits(t, t == TALLY_OBJ_UNTYPED || t == TALLY_OBJ_CNODE ?
 					      cap_size_bits(c) : 0);

@@ -8,7 +8,7 @@ void
 clock_tick(void)
 {
 	clock_tick_count++;
-	sched_tick();
+	sched_tick(clock_tick_count);
 }
 
 uint64_t

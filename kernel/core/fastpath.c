@@ -10,6 +10,7 @@
 #include <kernel/invoke.h>
 #include <kernel/ipc.h>
 #include <kernel/sched.h>
+#include <kernel/schedctx.h>
 
 static inline bool
 fast_message_ok(uint64_t info)
@@ -69,7 +70,8 @@ fastpath_call(struct thread *t)
 	if (ep->state != EP_RECV)
 		return NULL;
 	r = ep->queue.head;
-	if (r->prio < t->prio)
+	if (r->prio < t->prio || arch_regs_syscall_arg(&t->regs, 8) /* a timed call */ ||
+	    (r->sc ? !sc_can_run(r) : r->active_sc != NULL))
 		return NULL;
 	/* decided: r takes the call */
 	ep->queue.head = r->q_next;
@@ -88,6 +90,17 @@ fastpath_call(struct thread *t)
 	t->reply = rep;
 	t->ipc_flags = IPC_CALL | (cap_rights(&s->cap) & TALLY_RIGHT_GRANT ? IPC_GRANT : 0);
 	t->state = TALLY_THREAD_BLOCKED_REPLY;
+	if (!r->sc) {
+		/* a passive server runs the call on the caller's time (sc_lend, inline) */
+		struct sched_context *sc = t->active_sc;
+
+		t->active_sc = NULL;
+		sc->user = r;
+		r->active_sc = sc;
+		rep->sc = sc;
+		rep->sc_prev = sc->lent;
+		sc->lent = rep;
+	}
 	return fast_switch(r);
 }
 
@@ -98,6 +111,7 @@ fastpath_reply_recv(struct thread *t)
 	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
 	struct cte *s = cspace_lookup_flat(t, arch_regs_syscall_arg(&t->regs, 0));
 	struct cte *rs = cspace_lookup_flat(t, arch_regs_syscall_arg(&t->regs, 8));
+	struct sched_context *sc;
 	struct endpoint *ep;
 	struct reply *rep;
 	struct thread *c;
@@ -108,14 +122,27 @@ fastpath_reply_recv(struct thread *t)
 	ep = cap_object(&s->cap);
 	rep = cap_object(&rs->cap);
 	c = rep->caller;
-	if (ep->state == EP_SEND || !c || rep->receiver || (c->ipc_flags & IPC_FAULT) ||
+	if (ep->state == EP_SEND || !c || rep->receiver ||
+	    (c->ipc_flags & (IPC_FAULT | IPC_SEND_ONLY)) || c->deadline ||
 	    c->prio < t->prio || (t->bound && t->bound->word))
+		return NULL;
+	sc = rep->sc;
+	if (sc ? sc->lent != rep || sc->user != t || sc->throttled : !sc_can_run(c))
 		return NULL;
 	/* decided: answer c, then wait */
 	fast_transfer(t, c, info, 0);
 	c->ipc_flags = 0;
 	c->reply = NULL;
 	rep->caller = NULL;
+	if (sc) {
+		/* the caller's time goes back with the answer (sc_give_back, inline) */
+		sc->lent = rep->sc_prev;
+		rep->sc = NULL;
+		rep->sc_prev = NULL;
+		t->active_sc = NULL;
+		sc->user = c;
+		c->active_sc = sc;
+	}
 	t->state = TALLY_THREAD_BLOCKED_RECV;
 	t->ipc_obj = ep;
 	t->reply = rep;

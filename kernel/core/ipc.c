@@ -15,6 +15,9 @@
 #include <kernel/invoke.h>
 #include <kernel/object.h>
 #include <kernel/sched.h>
+#include <kernel/schedctx.h>
+#include <kernel/timeout.h>
+#include <kernel/clock.h>
 #include <string.h>
 
 void
@@ -150,6 +153,7 @@ ipc_run_next(struct thread *r)
 void
 ipc_wake_error(struct thread *t, enum tally_error err)
 {
+	timeout_disarm(t);
 	t->ipc_obj = NULL;
 	if (t->ipc_flags & IPC_FAULT) {
 		/* nobody will handle the fault any more */
@@ -217,14 +221,31 @@ ipc_rendezvous(struct thread *s, struct thread *r, uint64_t badge)
 
 	ipc_deliver(s, r, badge, s->ipc_flags & IPC_GRANT);
 	r->ipc_obj = NULL;
-	if (s->ipc_flags & IPC_CALL)
+	if (s->ipc_flags & IPC_CALL) {
 		ipc_link_reply(s, rep);
+		/* a passive server runs the call on the caller's time */
+		if (!r->sc && !(s->ipc_flags & IPC_FAULT))
+			sc_lend(s, r, rep);
+	}
 }
 
 static void
 ipc_send_endpoint(struct thread *t, struct endpoint *ep, uint64_t badge, unsigned flags,
 		  bool blocking)
 {
+	if (ep->state == EP_RECV && !(flags & IPC_CALL) && !ep->queue.head->sc) {
+		/*
+		 * A passive receiver has no time of its own: the send lends the
+		 * sender's, and the sender waits until the server answers (the
+		 * answer carries no words), so the server is never left without.
+		 */
+		if (!blocking) {
+			t->error = (struct tally_error_detail){ .error = TALLY_ERR_WOULD_BLOCK };
+			arch_regs_set_syscall_error(&t->regs, TALLY_ERR_WOULD_BLOCK);
+			return;
+		}
+		flags |= IPC_CALL | IPC_SEND_ONLY;
+	}
 	t->ipc_flags = (uint16_t)flags;
 	if (ep->state == EP_RECV) {
 		struct thread *r = ep->queue.head;
@@ -286,6 +307,9 @@ ipc_send(struct thread *t, struct cte *slot, bool blocking, bool call)
 		ipc_send_endpoint(t, cap_object(c), cap_word2(c),
 				  (call ? IPC_CALL : 0) |
 				  (cap_rights(c) & TALLY_RIGHT_GRANT ? IPC_GRANT : 0), blocking);
+		/* a timed call (r14: ticks) gives up at its deadline */
+		if (call && t->state != TALLY_THREAD_RUNNABLE && arch_regs_syscall_arg(&t->regs, 8))
+			timeout_arm(t, clock_ticks() + arch_regs_syscall_arg(&t->regs, 8));
 		return;
 	case TALLY_OBJ_NOTIFICATION:
 		if (call || !(cap_rights(c) & TALLY_RIGHT_WRITE)) {
@@ -320,11 +344,14 @@ ipc_reply(struct thread *t, struct reply *r)
 		if (!r->stale)
 			return ipc_fail(t, TALLY_ERR_INVALID_ARGUMENT, 0, 0);
 		r->stale = false;   /* consumed: the caller went away */
+		sc_reply_gone(r);   /* a context lent through it stays until we wait again */
 		return ipc_fail(t, TALLY_ERR_DEAD_PEER, 0, 0);
 	}
 	err = ipc_check_message(t, info, c->ipc_flags & IPC_GRANT);
 	if (err)
 		return err;
+	timeout_disarm(c);
+	sc_give_back(r, c);
 	r->caller = NULL;
 	c->reply = NULL;
 	if (c->ipc_flags & IPC_FAULT) {
@@ -338,9 +365,14 @@ ipc_reply(struct thread *t, struct reply *r)
 		ipc_run_next(c);
 		return TALLY_OK;
 	}
-	t->ipc_flags = c->ipc_flags & IPC_GRANT;
-	ipc_deliver(t, c, 0, c->ipc_flags & IPC_GRANT);
-	t->ipc_flags = 0;
+	if (c->ipc_flags & IPC_SEND_ONLY) {
+		/* it sent to a passive server: the answer only ends its wait */
+		arch_regs_set_syscall_error(&c->regs, TALLY_OK);
+	} else {
+		t->ipc_flags = c->ipc_flags & IPC_GRANT;
+		ipc_deliver(t, c, 0, c->ipc_flags & IPC_GRANT);
+		t->ipc_flags = 0;
+	}
 	c->ipc_flags = 0;
 	ipc_run_next(c);
 	return TALLY_OK;
@@ -372,6 +404,8 @@ ipc_recv_endpoint(struct thread *t, struct endpoint *ep, struct reply *rep, bool
 		struct thread *s = ep->queue.head;
 
 		endpoint_cancel(ep, s);
+		if (!t->sc && !(s->ipc_flags & IPC_CALL))
+			s->ipc_flags |= IPC_CALL | IPC_SEND_ONLY;   /* see ipc_send_endpoint */
 		t->reply = rep;
 		rep->receiver = t;
 		ipc_rendezvous(s, t, s->ipc_badge);
@@ -384,6 +418,7 @@ ipc_recv_endpoint(struct thread *t, struct endpoint *ep, struct reply *rep, bool
 	}
 	if (!blocking)
 		return ipc_fail(t, TALLY_ERR_WOULD_BLOCK, 0, 0);
+	sc_drop_borrowed(t);   /* a passive server waits holding no one's time */
 	t->state = TALLY_THREAD_BLOCKED_RECV;
 	t->ipc_obj = ep;
 	t->reply = rep;
@@ -406,6 +441,7 @@ ipc_wait_notification(struct thread *t, struct notification *n, bool blocking)
 	}
 	if (!blocking)
 		return ipc_fail(t, TALLY_ERR_WOULD_BLOCK, 0, 0);
+	sc_drop_borrowed(t);
 	t->state = TALLY_THREAD_BLOCKED_NOTIFY;
 	t->ipc_obj = n;
 	tq_append(&n->queue, t);

@@ -3,6 +3,7 @@
 #include <kernel/arch.h>
 #include <kernel/ipc.h>
 #include <kernel/thread.h>
+#include <kernel/schedctx.h>
 #include <kernel/vspace.h>
 
 /* Fixed sizes (log2 bytes) of the types that have one. */
@@ -161,6 +162,9 @@ object_destroy(const struct cap *c)
 		break;
 	case TALLY_OBJ_REPLY:
 		reply_destroy(obj);
+		break;
+	case TALLY_OBJ_SCHED_CONTEXT:
+		sc_destroy(obj);
 		break;
 	case TALLY_OBJ_PML4:
 	case TALLY_OBJ_PDPT:

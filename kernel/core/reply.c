@@ -13,6 +13,7 @@
 #include <kernel/ipc.h>
 #include <kernel/invoke.h>
 #include <kernel/sched.h>
+#include <kernel/schedctx.h>
 
 void
 reply_caller_gone(struct reply *r)
@@ -37,9 +38,12 @@ reply_destroy(struct reply *r)
 	struct thread *c = r->caller, *rcv = r->receiver;
 
 	if (c) {
+		sc_give_back(r, c);   /* the caller's time comes back with it */
 		r->caller = NULL;
 		c->reply = NULL;
 		ipc_wake_error(c, TALLY_ERR_DEAD_PEER);
+	} else {
+		sc_reply_gone(r);
 	}
 	if (rcv) {
 		/* a receive that would fill a Reply that no longer exists */

@@ -8,6 +8,8 @@
 #include <kernel/sched.h>
 #include <kernel/cap.h>
 #include <kernel/vspace.h>
+#include <kernel/schedctx.h>
+#include <kernel/timeout.h>
 #include <string.h>
 
 struct thread *sched_current;
@@ -25,6 +27,8 @@ sched_init(void)
 	sched_current = NULL;
 	sched_active = NULL;
 	sched_preempt_requested = false;
+	sc_init();
+	timeout_init();
 }
 
 static void
@@ -91,8 +95,8 @@ void
 sched_wake(struct thread *t)
 {
 	t->state = TALLY_THREAD_RUNNABLE;
-	if (t == sched_current)
-		return;
+	if (t == sched_current || !sc_can_run(t))
+		return;   /* (without time left it waits for a refill or a lender) */
 	sched_enqueue(t, false);
 	if (!sched_current || t->prio > sched_current->prio)
 		sched_preempt_requested = true;
@@ -136,6 +140,12 @@ sched_switch_to(struct thread *t)
 {
 	struct thread *cur = sched_current;
 
+	if (!sc_can_run(t)) {
+		sched_wake(t);   /* it has no time: it waits, and another runs */
+		if (cur && cur->state != TALLY_THREAD_RUNNABLE)
+			sched_current = NULL;
+		return;
+	}
 	if (cur && cur->state == TALLY_THREAD_RUNNABLE)
 		sched_enqueue(cur, true);
 	sched_remove(t);
@@ -143,10 +153,12 @@ sched_switch_to(struct thread *t)
 }
 
 void
-sched_tick(void)
+sched_tick(uint64_t now)
 {
 	struct thread *t = sched_current;
 
+	sc_tick(t, now);
+	timeout_tick(now);
 	if (t && t->timeslice > 0 && --t->timeslice > 0)
 		return;
 	sched_preempt_requested = true;
@@ -168,7 +180,7 @@ sched_requeue_current(void)
 	if (!t)
 		return;
 	sched_current = NULL;
-	if (t->state != TALLY_THREAD_RUNNABLE)
+	if (t->state != TALLY_THREAD_RUNNABLE || !sc_can_run(t))
 		return;
 	if (t->timeslice == 0) {
 		t->timeslice = SCHED_SLICE_TICKS;
@@ -213,7 +225,8 @@ sched_run(void)
 			sched_preempt_requested = false;
 			sched_requeue_current();
 		}
-		if (sched_current && sched_current->state != TALLY_THREAD_RUNNABLE)
+		if (sched_current && (sched_current->state != TALLY_THREAD_RUNNABLE ||
+				      !sc_can_run(sched_current)))
 			sched_current = NULL;
 		if (!sched_current)
 			sched_current = sched_pick();

@@ -7,6 +7,7 @@
 #include <kernel/arch.h>
 #include <kernel/invoke.h>
 #include <kernel/ipc.h>
+#include <kernel/schedctx.h>
 #include <kernel/vspace.h>
 #include <kernel/cap_check.h>
 #include <kernel/config.h>
@@ -157,6 +158,10 @@ sys_invoke(struct thread *t)
 		return invoke_then_reply(t, &inv, thread_invoke(&inv));
 	case TALLY_OBJ_REPLY:
 		return invoke_then_reply(t, &inv, reply_invoke(&inv));
+	case TALLY_OBJ_SCHED_CONTROL:
+		return invoke_then_reply(t, &inv, sc_control_invoke(&inv));
+	case TALLY_OBJ_SCHED_CONTEXT:
+		return invoke_then_reply(t, &inv, sc_invoke(&inv));
 	case TALLY_OBJ_FRAME_4K:
 	case TALLY_OBJ_FRAME_2M:
 		return invoke_then_reply(t, &inv, vspace_frame_invoke(&inv));

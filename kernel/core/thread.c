@@ -8,6 +8,8 @@
 #include <kernel/ipc.h>
 #include <kernel/kprintf.h>
 #include <kernel/sched.h>
+#include <kernel/schedctx.h>
+#include <kernel/timeout.h>
 #include <string.h>
 
 struct thread boot_threads[CONFIG_BOOT_THREADS];
@@ -87,9 +89,15 @@ thread_exit(struct thread *t)
 	thread_off_cpu(t);
 }
 
-void
-thread_cancel_ipc(struct thread *t, enum tally_error err)
+/*
+ * Unlink t from the wait it is in. A live caller gets its scheduling
+ * context back from the server it lent it to; a dying one leaves it with
+ * the server to finish on (it goes home when the server lets go).
+ */
+static void
+thread_unlink_ipc(struct thread *t, enum tally_error err, bool dying)
 {
+	timeout_disarm(t);
 	switch (t->state) {
 	case TALLY_THREAD_BLOCKED_SEND:
 		endpoint_cancel(t->ipc_obj, t);
@@ -104,6 +112,8 @@ thread_cancel_ipc(struct thread *t, enum tally_error err)
 		notification_cancel(t->ipc_obj, t);
 		break;
 	case TALLY_THREAD_BLOCKED_REPLY:
+		if (t->reply && !dying)
+			sc_give_back(t->reply, t);
 		if (t->reply)
 			reply_caller_gone(t->reply);
 		t->reply = NULL;
@@ -118,6 +128,12 @@ thread_cancel_ipc(struct thread *t, enum tally_error err)
 	}
 	t->ipc_flags = 0;
 	t->state = TALLY_THREAD_INACTIVE;
+}
+
+void
+thread_cancel_ipc(struct thread *t, enum tally_error err)
+{
+	thread_unlink_ipc(t, err, false);
 }
 
 struct tally_ipc_buffer *
@@ -140,7 +156,8 @@ thread_destroy(struct thread *t)
 {
 	unsigned i;
 
-	thread_cancel_ipc(t, TALLY_ERR_CANCELLED);
+	thread_unlink_ipc(t, TALLY_ERR_CANCELLED, true);
+	sc_thread_gone(t);
 	if (t == sched_current)
 		thread_destroyed_current = t;
 	thread_off_cpu(t);
@@ -335,6 +352,8 @@ thread_invoke(struct invocation *inv)
 		return tcb_info(inv, t);
 	case TALLY_TCB_SET_NAME:
 		return tcb_set_name(inv, t);
+	case TALLY_TCB_SET_SCHED_CONTEXT:
+		return sc_tcb_bind(inv, t);
 	default:
 		return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 0, inv->label, 0);
 	}

@@ -6,6 +6,8 @@
  */
 #include "cap_fixture.h"
 #include <kernel/syscall.h>
+#include <kernel/schedctx.h>
+#include <kernel/sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +85,8 @@ fixture(bool two_level)
 	self = &boot_threads[0];
 	self->state = TALLY_THREAD_RUNNABLE;
 	strlcpy(self->name, "root", sizeof(self->name));
+	sched_init();
+	fixture_give_time(self);
 	sched_current = self;
 
 	root = arch_phys_to_virt(ROOT_CNODE_PA);
@@ -100,6 +104,9 @@ fixture(bool two_level)
 		   object_original_cap(TALLY_OBJ_THREAD, 0, self, false));
 	cdt_insert(NULL, &root[TALLY_SLOT_IRQ_CONTROL],
 		   cap_make(TALLY_OBJ_IRQ_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0, 0));
+	cdt_insert(NULL, &root[TALLY_SLOT_SCHED_CONTROL],
+		   cap_make(TALLY_OBJ_SCHED_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0,
+			    0));
 	cdt_insert(NULL, &root[TALLY_SLOT_IOPORT_CONTROL],
 		   cap_make(TALLY_OBJ_IOPORT_CONTROL, TALLY_RIGHTS_ALL, CAP_ORIGINAL, 0, 0, NULL, 0,
 			    0));
@@ -384,6 +391,23 @@ slot_at(unsigned long i)
  * Make boot thread 1 runnable with the same root CNode as `self`, for calls
  * that interleave; returns it.
  */
+/* Contexts the fixture hands out as the kernel does at boot (the whole CPU each). */
+static struct sched_context fixture_scs[4096];
+
+void
+fixture_give_time(struct thread *t)
+{
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(fixture_scs); i++)
+		if (!fixture_scs[i].owner && !fixture_scs[i].user) {
+			memset(&fixture_scs[i], 0, sizeof(fixture_scs[i]));
+			sc_boot(t, &fixture_scs[i]);
+			return;
+		}
+	ck_abort_msg("fixture: out of scheduling contexts");
+}
+
 struct thread *
 second_thread(void)
 {
@@ -391,6 +415,7 @@ second_thread(void)
 
 	t->index = 1;
 	t->state = TALLY_THREAD_RUNNABLE;
+	fixture_give_time(t);
 	cdt_insert(&root[TALLY_SLOT_ROOT_CNODE], thread_cspace(t),
 		   cap_make(TALLY_OBJ_CNODE, TALLY_RIGHTS_ALL, 0, TALLY_ROOT_CNODE_RADIX,
 			    two_levels ? 0 : ROOT_GUARD, root, 0, 0));

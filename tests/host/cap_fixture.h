@@ -115,4 +115,7 @@ struct cte *slot_at(unsigned long i);
 /* Make boot thread 1 runnable with the same root CNode as `self`; returns it. */
 struct thread *second_thread(void);
 
+/* Bind t to a context of the fixture's own, as the kernel does for boot threads. */
+void fixture_give_time(struct thread *t);
+
 #endif

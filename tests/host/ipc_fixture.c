@@ -4,6 +4,7 @@
  * the checks run after every step.
  */
 #include "ipc_fixture.h"
+#include <kernel/schedctx.h>
 #include <kernel/syscall.h>
 #include <sanitizer/asan_interface.h>
 #include <stdio.h>
@@ -182,6 +183,7 @@ spawn(unsigned long slot, unsigned prio)
 	EXPECT_OK(configure(slot, ROOT, 0, 0, 0));
 	EXPECT_OK(INV(slot, TALLY_TCB_SET_PRIORITY, prio));
 	t = tcb(slot);
+	fixture_give_time(t);
 	ck_assert_int_eq(t->state, TALLY_THREAD_INACTIVE);
 	t->regs.pc = 0x400000 + slot * 0x10;
 	snprintf(t->name, sizeof(t->name), "t%lu", slot);
@@ -344,8 +346,10 @@ thread_problem(const struct thread *t)
 		return "a thread's bound notification is bound to another";
 	if (t->queued && (t->state != TALLY_THREAD_RUNNABLE || cur))
 		return "a thread in a run queue is not runnable, or is current";
-	if (t->state == TALLY_THREAD_RUNNABLE && !cur && !t->queued && t != self)
-		return "a runnable thread is in no run queue";
+	if (t->state == TALLY_THREAD_RUNNABLE && !cur && !t->queued && t != self && sc_can_run(t))
+		return "a runnable thread with time is in no run queue";
+	if (t->queued && !sc_can_run(t))
+		return "a thread without time is in a run queue";
 	if (t->queued && ((t->rq_prev && t->rq_prev->rq_next != t) ||
 			  (t->rq_next && t->rq_next->rq_prev != t)))
 		return "run queue links are wrong";

@@ -732,6 +732,9 @@ START_TEST(exit_suspend_and_resume_move_a_thread_between_states)
 	ck_assert_int_eq(t->state, TALLY_THREAD_INACTIVE);
 	EXPECT_OK(INV(T, TALLY_TCB_RESUME));
 	ck_assert_int_eq(t->state, TALLY_THREAD_RUNNABLE);
+	ck_assert(!t->queued);                            /* no time of its own yet */
+	fixture_give_time(t);
+	sched_wake(t);
 	ck_assert(t->queued);
 	EXPECT_OK(INV(T, TALLY_TCB_RESUME));             /* running: nothing to do */
 	ck_assert_int_eq(t->state, TALLY_THREAD_RUNNABLE);

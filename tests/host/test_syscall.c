@@ -6,11 +6,13 @@
 #include "host_tests.h"
 #include "fake_arch.h"
 #include <kernel/sched.h>
+#include <kernel/schedctx.h>
 #include <kernel/syscall.h>
 #include <tally/error.h>
 #include <string.h>
 
 static struct thread *caller;
+static struct sched_context scs[2];
 
 static void
 setup(void)
@@ -22,6 +24,9 @@ setup(void)
 	boot_threads[1] = (struct thread){ .index = 1, .state = TALLY_THREAD_RUNNABLE, .name = "other" };
 	caller = &boot_threads[0];
 	sched_init();
+	memset(scs, 0, sizeof(scs));
+	sc_boot(&boot_threads[0], &scs[0]);
+	sc_boot(&boot_threads[1], &scs[1]);
 	sched_wake(&boot_threads[1]);
 	sched_current = caller;
 	sched_preempt_requested = false;

@@ -213,6 +213,22 @@ bench_object(unsigned long type)
 	return slot;
 }
 
+/* The bench threads' scheduling context: the whole CPU, bound once. */
+static long
+bench_give_time(unsigned long tcb)
+{
+	static unsigned long sc;
+	long err;
+
+	if (sc)
+		return TALLY_OK;
+	sc = bench_object(TALLY_OBJ_SCHED_CONTEXT);
+	err = tally_sched_control_configure(TALLY_SLOT_SCHED_CONTROL, sc, 1, 1);
+	if (!err)
+		err = tally_tcb_set_sched_context(tcb, sc);
+	return err;
+}
+
 /* A thread of this address space at the root task's priority, running fn. */
 static void
 bench_thread(void (*fn)(unsigned long))
@@ -226,6 +242,8 @@ bench_thread(void (*fn)(unsigned long))
 	err = tally_tcb_configure(bench_tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0);
 	if (!err)
 		err = tally_tcb_set_priority(bench_tcb, TALLY_PRIO_MAX);
+	if (!err)
+		err = bench_give_time(bench_tcb);
 	if (!err)
 		err = tally_tcb_start(bench_tcb, fn, 0, bench_stack + STACK_SIZE);
 	if (err)
@@ -339,6 +357,7 @@ cross_as_bench(const struct tally_bootinfo *bi, const char *unit, unsigned long 
 	struct tally_proc_env env = {
 		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE,
 		.untyped = bench_untyped, .scratch = 0x600000000000ul,
+		.sched_control = TALLY_SLOT_SCHED_CONTROL,
 		.slot_alloc = proc_slot_alloc, .slot_free = proc_slot_free,
 	};
 	struct tally_proc p;
@@ -414,6 +433,8 @@ pagefault_bench(const char *unit, unsigned long overhead)
 		bench_tcb = bench_object(TALLY_OBJ_THREAD);
 	tally_tcb_suspend(bench_tcb);
 	err = tally_tcb_configure(bench_tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, fault_ep);
+	if (!err)
+		err = bench_give_time(bench_tcb);
 	if (!err)
 		err = tally_tcb_start(bench_tcb, toucher, 0, bench_stack + STACK_SIZE);
 	if (err)

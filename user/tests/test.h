@@ -81,6 +81,12 @@ unsigned long test_untyped(void);
 /* Retype one object of `type` into a fresh slot; 0 on failure. */
 unsigned long test_object(unsigned long type, unsigned long size_bits);
 
+/*
+ * Give thread tcb a scheduling context of its own with budget/period ticks
+ * (1, 1: the whole CPU); test_object_free(tcb) frees it too. Its slot, or 0.
+ */
+unsigned long test_time_for(unsigned long tcb, unsigned long budget, unsigned long period);
+
 /* Delete the capability in slot and give the slot back. */
 void test_object_free(unsigned long slot);
 
@@ -100,6 +106,12 @@ unsigned long test_thread_state(unsigned long tcb);
  * only threads of the suite's own priority run: others need it to block.
  */
 bool test_wait_state(unsigned long tcb, unsigned long state);
+
+/*
+ * Wait until every thread of priority above 1 that can run has blocked
+ * (a probe at priority 1 runs only then).
+ */
+void test_settle(void);
 
 /* Check the kernel's invariants (debug builds); false if the call failed. */
 bool test_kernel_consistent(void);

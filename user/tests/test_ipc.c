@@ -270,6 +270,7 @@ TEST(long_messages_and_granted_capabilities_go_through_ipc_buffers)
 						 TALLY_SLOT_ROOT_IPC_BUFFER,
 						 (unsigned long)ipcbuf(1), 0));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(srv, 255));
+	EXPECT_TRUE(test_time_for(srv, 1, 1));
 	{
 		static _Alignas(16) unsigned char stack[4096];
 
@@ -376,6 +377,7 @@ TEST(a_bound_notification_ends_an_endpoint_wait)
 	r = test_object(TALLY_OBJ_THREAD, 0);
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(r, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(r, 255));
+	EXPECT_TRUE(test_time_for(r, 1, 1));
 	EXPECT_ERR(TALLY_OK, tally_tcb_bind_notification(r, n));
 	EXPECT_ERR(TALLY_ERR_BUSY, tally_tcb_bind_notification(r, n));
 	{

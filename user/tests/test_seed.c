@@ -28,6 +28,7 @@ static struct tally_proc_env env = {
 	.root_cnode = ROOT,
 	.root_vspace = TALLY_SLOT_ROOT_VSPACE,
 	.scratch = SCRATCH,
+	.sched_control = TALLY_SLOT_SCHED_CONTROL,
 	.slot_alloc = test_slot,
 	.slot_free = test_slot_free,
 };
@@ -78,32 +79,12 @@ print_events(void)
 		       events[i].what, tally_error_name((long)events[i].value));
 }
 
-/* ---- settling: wait until every thread above the lowest priority is blocked ---- */
-
-static unsigned long settle_ntfn;
-
-static void
-probe(unsigned long arg)
-{
-	(void)arg;
-	tally_signal(settle_ntfn);
-	tally_exit();
-}
-
-static void
-settle(void)
-{
-	unsigned long t = test_thread(probe, 0, 1);
-
-	tally_wait(settle_ntfn, 0);
-	test_thread_free(t);
-}
-
 /* ---- the three processes ---- */
 
 struct scene {
 	struct tally_proc c, s, d;
-	unsigned long s_ep, d_ep, s_gone, d_gone, watcher, r1, r2, report_c, report_s, report_d;
+	unsigned long s_ep, d_ep, s_gone, d_gone, watcher, watcher_sc, r1, r2, report_c, report_s,
+		report_d;
 	bool c_dead, d_dead;
 };
 
@@ -183,10 +164,14 @@ scene_build(struct scene *sc)
 	sc->r1 = proc_object(&sc->s, TALLY_OBJ_REPLY);
 	sc->s_gone = proc_object(&sc->s, TALLY_OBJ_NOTIFICATION);
 	sc->watcher = proc_object(&sc->s, TALLY_OBJ_THREAD);
+	sc->watcher_sc = proc_object(&sc->s, TALLY_OBJ_SCHED_CONTEXT);
+	ok = ok && sc->watcher && sc->watcher_sc &&
+	     !tally_sched_control_configure(TALLY_SLOT_SCHED_CONTROL, sc->watcher_sc, 1, 1) &&
+	     !tally_tcb_set_sched_context(sc->watcher, sc->watcher_sc);
 	sc->report_c = badged(report_ep, BADGE_C);
 	sc->report_s = badged(report_ep, BADGE_S);
 	sc->report_d = badged(report_ep, BADGE_D);
-	ok = sc->d_ep && sc->r2 && sc->d_gone && sc->s_ep && sc->r1 && sc->s_gone && sc->watcher;
+	ok = ok && sc->d_ep && sc->r2 && sc->d_gone && sc->s_ep && sc->r1 && sc->s_gone;
 	ok = ok && !tally_reply_bind_notification(sc->r1, sc->s_gone);
 	ok = ok && !tally_reply_bind_notification(sc->r2, sc->d_gone);
 	/* D: 8 its endpoint, 9 report, 10 its Reply, 11 gone */
@@ -213,6 +198,7 @@ static void
 scene_end(struct scene *sc)
 {
 	unsigned long slots[] = { sc->d_ep, sc->d_gone, sc->s_ep, sc->s_gone, sc->watcher,
+				  sc->watcher_sc,
 				  sc->report_c, sc->report_s, sc->report_d };
 	unsigned i;
 
@@ -231,9 +217,9 @@ static bool
 to_point_2(struct scene *sc)
 {
 	tally_proc_start(&sc->s);
-	settle();
+	test_settle();
 	tally_proc_start(&sc->c);
-	settle();
+	test_settle();
 	return test_thread_state(sc->c.thread) == TALLY_THREAD_BLOCKED_REPLY &&
 	       test_thread_state(sc->s.thread) == TALLY_THREAD_BLOCKED_SEND;
 }
@@ -243,10 +229,10 @@ static bool
 to_point_3(struct scene *sc)
 {
 	tally_proc_start(&sc->d);
-	settle();
+	test_settle();
 	if (!to_point_2(sc) && test_thread_state(sc->s.thread) != TALLY_THREAD_BLOCKED_REPLY)
 		return false;
-	settle();
+	test_settle();
 	return test_thread_state(sc->c.thread) == TALLY_THREAD_BLOCKED_REPLY &&
 	       test_thread_state(sc->s.thread) == TALLY_THREAD_BLOCKED_REPLY && saw(BADGE_D, PEER_CALLED, 0);
 }
@@ -259,7 +245,6 @@ seed_setup(void)
 	env.untyped = test_untyped();
 	report_ep = test_object(TALLY_OBJ_ENDPOINT, 0);
 	report_reply = test_object(TALLY_OBJ_REPLY, 0);
-	settle_ntfn = test_object(TALLY_OBJ_NOTIFICATION, 0);
 	collector_tcb = test_thread(collector, 0, PEER_PRIO + 1);
 }
 
@@ -268,7 +253,6 @@ static void
 seed_teardown(void)
 {
 	test_thread_free(collector_tcb);
-	test_object_free(settle_ntfn);
 	test_object_free(report_reply);
 	test_object_free(report_ep);
 }
@@ -295,7 +279,7 @@ TEST(seed_d_dies_while_s_waits_to_call_it)
 {
 	SCENE_BEGIN(2);
 	tally_proc_destroy(&sc.d, &env);        /* D's endpoint goes with it */
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_OBJECT_DELETED));
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_OK));
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_OK));
@@ -308,7 +292,7 @@ TEST(seed_c_dies_while_s_waits_to_call_d)
 {
 	SCENE_BEGIN(2);
 	tally_proc_destroy(&sc.c, &env);
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_S, PEER_CALLER_GONE, 0));             /* S learns of it */
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_CANCELLED));  /* and cancels */
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_ERR_DEAD_PEER)); /* stale: free */
@@ -321,7 +305,7 @@ TEST(seed_reply_deleted_while_s_waits_to_call_d)
 {
 	SCENE_BEGIN(2);
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(sc.s.cnode, 10));   /* S's Reply */
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_ERR_DEAD_PEER));
 	SCENE_CHECK(test_thread_state(sc.c.thread) == TALLY_THREAD_EXITED);
 	scene_end(&sc);
@@ -332,7 +316,7 @@ TEST(seed_d_dies_holding_s_call)
 {
 	SCENE_BEGIN(3);
 	tally_proc_destroy(&sc.d, &env);        /* D's Reply goes with it */
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_DEAD_PEER));
 	SCENE_CHECK(saw(BADGE_S, PEER_REPLY_DONE, TALLY_OK));
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_OK));
@@ -346,7 +330,7 @@ TEST(seed_c_dies_while_d_holds_s_call_and_the_abandonment_travels_down)
 {
 	SCENE_BEGIN(3);
 	tally_proc_destroy(&sc.c, &env);
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_S, PEER_CALLER_GONE, 0));
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_CANCELLED));
 	SCENE_CHECK(saw(BADGE_D, PEER_CALLER_GONE, 0));              /* D learns S gave up */
@@ -362,7 +346,7 @@ TEST(seed_reply_deleted_while_d_holds_s_call)
 {
 	SCENE_BEGIN(3);
 	EXPECT_ERR(TALLY_OK, tally_cnode_delete(sc.s.cnode, 10));
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_ERR_DEAD_PEER));
 	SCENE_CHECK(test_thread_state(sc.c.thread) == TALLY_THREAD_EXITED);
 	/* S still waits for D, which still works: both can be killed without trouble */
@@ -378,11 +362,11 @@ TEST(seed_d_dies_before_anything_and_c_still_gets_an_answer)
 
 	EXPECT_TRUE(scene_build(&sc));
 	tally_proc_start(&sc.c);
-	settle();
+	test_settle();
 	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, test_thread_state(sc.c.thread));
 	tally_proc_destroy(&sc.d, &env);        /* S's capability to D's endpoint goes too */
 	tally_proc_start(&sc.s);
-	settle();
+	test_settle();
 	SCENE_CHECK(saw(BADGE_S, PEER_CALL_DONE, TALLY_ERR_LOOKUP_FAILED));
 	SCENE_CHECK(saw(BADGE_C, PEER_CALL_DONE, TALLY_OK));
 	scene_end(&sc);
@@ -396,11 +380,11 @@ TEST(seed_c_dies_while_queued_and_s_is_not_disturbed)
 
 	EXPECT_TRUE(scene_build(&sc));
 	tally_proc_start(&sc.c);
-	settle();
+	test_settle();
 	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, test_thread_state(sc.c.thread));
 	tally_proc_destroy(&sc.c, &env);
 	tally_proc_start(&sc.s);
-	settle();
+	test_settle();
 	SCENE_CHECK(test_thread_state(sc.s.thread) == TALLY_THREAD_BLOCKED_RECV);   /* an idle server */
 	SCENE_CHECK(!saw(BADGE_S, PEER_CALLED, TALLY_OK));
 	scene_end(&sc);

@@ -75,6 +75,7 @@ TEST(registers_read_back_as_written_and_resume_runs_there)
 
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 255));
+	EXPECT_TRUE(test_time_for(tcb, 1, 1));
 	w.rip = (unsigned long)spin_forever;
 	w.rsp = (unsigned long)(stack + sizeof(stack) - 8);
 	w.rdi = 1;
@@ -124,6 +125,7 @@ TEST(a_fault_reaches_the_handler_which_resumes_or_stops_the_thread)
 	EXPECT_ERR(TALLY_OK, tally_cnode_mint(ROOT, fep, ep, 64, TALLY_RIGHTS_ALL, 0xf1));
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, fep));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 255));
+	EXPECT_TRUE(test_time_for(tcb, 1, 1));
 	EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, do_ud2, 0, stack + sizeof(stack)));
 	/* the fault arrives as a call from the thread */
 	EXPECT_ERR(TALLY_OK, tally_recv(ep, reply, &m));
@@ -161,6 +163,7 @@ TEST(a_fault_whose_handler_endpoint_goes_stops_the_thread)
 
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, ep));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 255));
+	EXPECT_TRUE(test_time_for(tcb, 1, 1));
 	EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, do_ud2, 0, stack + sizeof(stack)));
 	EXPECT_TRUE(test_wait_state(tcb, TALLY_THREAD_BLOCKED_SEND));   /* nobody receives yet */
 	/* the thread's copy keeps the endpoint alive; reconfiguring drops the last one */
@@ -303,14 +306,23 @@ deleter(unsigned long arg)
 	tally_exit();
 }
 
+#define TIMED 16   /* scheduling contexts, lent to the queued threads in turn */
+
 TEST(deleting_an_endpoint_with_thousands_queued_wakes_each_in_bounded_steps)
 {
-	unsigned long i, d, blocked = 0, deleted = 0;
+	unsigned long i, d, woken = 0, deleted = 0, sc[TIMED];
+	struct tally_regs regs;
 
 	EXPECT_TRUE(tally_bootinfo->first_free_slot < QUEUED_SLOT_BASE);
 	queued_ep = test_object(TALLY_OBJ_ENDPOINT, 0);
 	sched_ntfn = test_object(TALLY_OBJ_NOTIFICATION, 0);
+	for (i = 0; i < TIMED; i++) {
+		sc[i] = test_object(TALLY_OBJ_SCHED_CONTEXT, 0);
+		EXPECT_ERR(TALLY_OK, tally_sched_control_configure(TALLY_SLOT_SCHED_CONTROL, sc[i],
+								    1, 1));
+	}
 	queued_woken = 0;
+	/* TIMED at a time: give them time, let them queue up, take the time back */
 	for (i = 0; i < QUEUED; i++) {
 		unsigned long tcb = QUEUED_SLOT_BASE + i;
 
@@ -319,27 +331,52 @@ TEST(deleting_an_endpoint_with_thousands_queued_wakes_each_in_bounded_steps)
 							   tcb, 1));
 		EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0));
 		EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 200));
+		EXPECT_ERR(TALLY_OK, tally_tcb_set_sched_context(tcb, sc[i % TIMED]));
 		EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, queued_sender, i,
 						      queued_stacks[i] + QUEUED_STACK));
+		if (i % TIMED == TIMED - 1 || i == QUEUED - 1) {
+			unsigned long k;
+
+			test_settle();
+			for (k = i - i % TIMED; k <= i; k++) {
+				EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND,
+					  test_thread_state(QUEUED_SLOT_BASE + k));
+				EXPECT_ERR(TALLY_OK, tally_tcb_set_sched_context(QUEUED_SLOT_BASE + k, 0));
+			}
+		}
 	}
-	/* they all queue up while the suite waits; then a low-priority thread deletes the endpoint */
+	/* the first TIMED in the queue get time again: they will run when woken */
+	for (i = 0; i < TIMED; i++)
+		EXPECT_ERR(TALLY_OK, tally_tcb_set_sched_context(QUEUED_SLOT_BASE + i, sc[i]));
+	/* a low-priority thread deletes the endpoint while the suite waits */
 	d = test_thread(deleter, 0, 100);
 	EXPECT_TRUE(d);
 	EXPECT_ERR(TALLY_OK, tally_wait(sched_ntfn, 0));
 	EXPECT_ERR(TALLY_OK, delete_result);
 	for (i = 0; i < QUEUED; i++) {
-		blocked += test_thread_state(QUEUED_SLOT_BASE + i) != TALLY_THREAD_EXITED;
-		deleted += queued_result[i] == TALLY_ERR_OBJECT_DELETED;
+		unsigned long st = test_thread_state(QUEUED_SLOT_BASE + i);
+
+		EXPECT_ERR(TALLY_OK, tally_tcb_read_regs(QUEUED_SLOT_BASE + i, &regs));
+		if (i < TIMED) {
+			woken += st == TALLY_THREAD_EXITED;
+			deleted += queued_result[i] == TALLY_ERR_OBJECT_DELETED;
+		} else {
+			/* woken with the error, waiting for time it will never get */
+			woken += st == TALLY_THREAD_RUNNABLE;
+			deleted += regs.rax == TALLY_ERR_OBJECT_DELETED;
+		}
 	}
 	printf("  (%u queued threads woken with OBJECT_DELETED: %lu; deletion took %lu ticks;"
 	       " the first woken saw the last in state %lu)\n", QUEUED, deleted, delete_ticks,
 	       queued_first_saw);
 	EXPECT_EQ(QUEUED, deleted);
-	EXPECT_EQ(0, blocked);
+	EXPECT_EQ(QUEUED, woken);
 	/* the first thread woken ran while the last was still queued: the deletion let it in */
 	EXPECT_EQ(TALLY_THREAD_BLOCKED_SEND, queued_first_saw);
 	for (i = 0; i < QUEUED; i++)
 		EXPECT_ERR(TALLY_OK, tally_cnode_delete(ROOT, QUEUED_SLOT_BASE + i));
+	for (i = 0; i < TIMED; i++)
+		test_object_free(sc[i]);
 	test_slot_free(queued_ep);
 	test_thread_free(d);
 	test_object_free(sched_ntfn);
@@ -379,6 +416,7 @@ TEST(a_page_fault_handler_maps_a_page_and_the_thread_goes_on)
 	EXPECT_ERR(TALLY_OK, tally_page_table_map(pt, TALLY_SLOT_ROOT_VSPACE, PF_REGION));
 	EXPECT_ERR(TALLY_OK, tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, ep));
 	EXPECT_ERR(TALLY_OK, tally_tcb_set_priority(tcb, 255));
+	EXPECT_TRUE(test_time_for(tcb, 1, 1));
 	pf_seen = 0;
 	EXPECT_ERR(TALLY_OK, tally_tcb_start(tcb, touch_and_read, 0, stack + sizeof(stack)));
 	EXPECT_ERR(TALLY_OK, tally_recv(ep, reply, &m));

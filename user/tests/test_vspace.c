@@ -10,6 +10,7 @@
  * entry) with objects from an Untyped of its own, which it revokes at the end.
  */
 #include "test.h"
+#include <libtally/thread.h>
 #include <libtally/cap.h>
 #include <tally/thread.h>
 #include <string.h>
@@ -160,11 +161,16 @@ thread_start(unsigned long pool, unsigned long tcb, unsigned long pml4, unsigned
 	     unsigned long sp, unsigned long a0, unsigned long a1)
 {
 	struct tally_regs r = { .rip = pc, .rsp = sp, .rdi = a0, .rsi = a1 };
-	unsigned long name[6] = { 0 };
+	unsigned long name[6] = { 0 }, sc = slots(1);
 	long err;
 
 	memcpy(name, "vspace-thread", 14);
+	/* its time comes from the pool too: the whole CPU */
+	if ((err = tally_untyped_retype(pool, TALLY_OBJ_SCHED_CONTEXT, 0, ROOT, sc, 1)) ||
+	    (err = tally_sched_control_configure(TALLY_SLOT_SCHED_CONTROL, sc, 1, 1)))
+		return err;
 	if ((err = tally_untyped_retype(pool, TALLY_OBJ_THREAD, 0, ROOT, tcb, 1)) ||
+	    (err = tally_tcb_set_sched_context(tcb, sc)) ||
 	    (err = tcb_call(tcb, TALLY_TCB_CONFIGURE, (const unsigned long[6]){ 0, pml4 }, 0)) ||
 	    (err = tcb_call(tcb, TALLY_TCB_SET_NAME, name, 0)) ||
 	    (err = tcb_call(tcb, TALLY_TCB_SET_PRIORITY,

@@ -3,6 +3,7 @@
  * untyped, and threads in the suite's own address space.
  */
 #include "test.h"
+#include <libtally/ipc.h>
 #include <libtally/thread.h>
 
 #define ROOT TALLY_SLOT_ROOT_CNODE
@@ -52,13 +53,49 @@ test_object(unsigned long type, unsigned long size_bits)
 	return slot;
 }
 
+/* Threads the suite gave time to, and the scheduling context each got. */
+static struct {
+	unsigned long tcb, sc;
+} timed[64];
+
+unsigned long
+test_time_for(unsigned long tcb, unsigned long budget, unsigned long period)
+{
+	unsigned long sc, i;
+
+	for (i = 0; i < 64 && timed[i].tcb; i++)
+		;
+	if (i == 64)
+		return 0;
+	sc = test_object(TALLY_OBJ_SCHED_CONTEXT, 0);
+	if (!sc)
+		return 0;
+	if (tally_sched_control_configure(TALLY_SLOT_SCHED_CONTROL, sc, budget, period) != TALLY_OK ||
+	    tally_tcb_set_sched_context(tcb, sc) != TALLY_OK) {
+		test_object_free(sc);
+		return 0;
+	}
+	timed[i].tcb = tcb;
+	timed[i].sc = sc;
+	return sc;
+}
+
 void
 test_object_free(unsigned long slot)
 {
+	unsigned long i;
+
 	if (!slot)
 		return;
 	tally_cnode_delete(ROOT, slot);
 	test_slot_free(slot);
+	for (i = 0; i < 64; i++)
+		if (timed[i].tcb == slot) {
+			unsigned long sc = timed[i].sc;
+
+			timed[i].tcb = timed[i].sc = 0;
+			test_object_free(sc);
+		}
 }
 
 static _Alignas(16) unsigned char stacks[STACKS][STACK_SIZE];
@@ -77,7 +114,7 @@ test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio)
 	if (!tcb)
 		return 0;
 	if (tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0) != TALLY_OK ||
-	    tally_tcb_set_priority(tcb, prio) != TALLY_OK ||
+	    tally_tcb_set_priority(tcb, prio) != TALLY_OK || !test_time_for(tcb, 1, 1) ||
 	    tally_tcb_start(tcb, fn, arg, stacks[i] + STACK_SIZE) != TALLY_OK) {
 		test_object_free(tcb);
 		return 0;
@@ -124,4 +161,27 @@ test_wait_state(unsigned long tcb, unsigned long state)
 		tally_yield();
 	}
 	return false;
+}
+
+static unsigned long settle_ntfn;
+
+static void
+settle_probe(unsigned long arg)
+{
+	(void)arg;
+	tally_signal(settle_ntfn);
+	tally_exit();
+}
+
+void
+test_settle(void)
+{
+	unsigned long t;
+
+	settle_ntfn = test_object(TALLY_OBJ_NOTIFICATION, 0);
+	t = test_thread(settle_probe, 0, 1);
+	if (t)
+		tally_wait(settle_ntfn, 0);
+	test_thread_free(t);
+	test_object_free(settle_ntfn);
 }

@@ -39,6 +39,8 @@ struct reply {
 	struct thread *caller;       /* waiting for the answer (BLOCKED_REPLY) */
 	struct thread *receiver;     /* receiving with this Reply (BLOCKED_RECV) */
 	bool stale;                  /* held a caller who went away before the answer */
+	struct sched_context *sc;    /* the caller's context, lent through this Reply */
+	struct reply *sc_prev;       /* the link before this one in sc's chain */
 };
 
 _Static_assert(sizeof(struct endpoint) <= (1ul << TALLY_ENDPOINT_BITS), "endpoint size");

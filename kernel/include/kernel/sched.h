@@ -41,8 +41,8 @@ void sched_switch_to(struct thread *t);
 /* Highest priority with a runnable thread queued, or -1. */
 int sched_highest_queued(void);
 
-/* A timer tick: charge the current thread's time slice. */
-void sched_tick(void);
+/* A timer tick (the count since boot): charge time, refill, end timed-out calls. */
+void sched_tick(uint64_t now);
 
 /* Change t's priority, moving it between queues if queued. */
 void sched_set_priority(struct thread *t, unsigned prio);

@@ -38,9 +38,11 @@ enum tcb_slot {
 #define IPC_CALL  0x1u   /* it called: it waits for a reply after the send */
 #define IPC_GRANT 0x2u   /* its endpoint capability had GRANT */
 #define IPC_FAULT 0x4u   /* the message is its fault, not a system call */
+#define IPC_SEND_ONLY 0x8u /* a send made a call (to a passive server): no answer words */
 
 struct reply;
 struct notification;
+struct sched_context;
 
 /* A FIFO of threads, linked through their q_next/q_prev. */
 struct thread_queue {
@@ -51,7 +53,11 @@ struct thread {
 	struct arch_regs regs;          /* user registers, saved on every entry */
 	struct cte slots[TCB_SLOTS];    /* copies of the capabilities it runs with */
 
-	/* scheduling (sched.c) */
+	/* scheduling (sched.c, schedctx.c) */
+	struct sched_context *sc;       /* its own scheduling context, or NULL (passive) */
+	struct sched_context *active_sc;/* the one it runs on now: its own or a lent one */
+	uint64_t deadline;              /* a timed call gives up at this tick (0: none) */
+	struct thread *to_next, *to_prev;  /* in the timeout queue while it has a deadline */
 	struct thread *rq_next, *rq_prev;  /* in its priority's run queue */
 	uint8_t prio;
 	bool queued;                    /* in a run queue */

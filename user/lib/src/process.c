@@ -263,6 +263,12 @@ build(struct build *b, unsigned long prio, const char *args, unsigned long fault
 		err = new_object(b, TALLY_OBJ_PML4, 0, p->vspace);
 	if (!err)
 		err = new_object(b, TALLY_OBJ_THREAD, 0, p->thread);
+	if (!err)
+		err = new_object(b, TALLY_OBJ_SCHED_CONTEXT, 0, p->sc);
+	if (!err)
+		err = tally_sched_control_configure(env->sched_control, p->sc, 1, 1);
+	if (!err)
+		err = tally_tcb_set_sched_context(p->thread, p->sc);
 	/* its own CNode, guarded so that cptr n is its slot n */
 	if (!err)
 		err = tally_cnode_mint(env->root_cnode, guarded, p->cnode, 64, TALLY_RIGHTS_ALL,
@@ -329,6 +335,7 @@ tally_proc_create(struct tally_proc *p, const struct tally_proc_env *env,
 	p->cnode = env->slot_alloc();
 	p->vspace = env->slot_alloc();
 	p->thread = env->slot_alloc();
+	p->sc = env->slot_alloc();
 	p->bytes = 1ul << untyped_bits;
 	b.tmp = env->slot_alloc();
 	for (i = 0; i < 3; i++)
@@ -383,6 +390,7 @@ tally_proc_destroy(struct tally_proc *p, const struct tally_proc_env *env)
 		env->slot_free(p->cnode);
 		env->slot_free(p->vspace);
 		env->slot_free(p->thread);
+		env->slot_free(p->sc);
 	}
 	memset(p, 0, sizeof(*p));
 	return err;

@@ -67,6 +67,13 @@ tally_call(unsigned long ep, struct tally_msg *m)
 	return tally_ipc(TALLY_SYS_CALL, ep, m, 0);
 }
 
+/* A call that gives up after `ticks` timer ticks with TALLY_ERR_TIMEOUT (0: never). */
+static inline long
+tally_call_timeout(unsigned long ep, struct tally_msg *m, unsigned long ticks)
+{
+	return tally_ipc(TALLY_SYS_CALL, ep, m, ticks);
+}
+
 static inline long
 tally_recv(unsigned long ep, unsigned long reply, struct tally_msg *m)
 {

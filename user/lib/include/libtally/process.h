@@ -33,6 +33,7 @@ struct tally_proc_env {
 	unsigned long root_cnode;      /* the caller's CNode root (depth-64 cptrs) */
 	unsigned long root_vspace;     /* the caller's address space */
 	unsigned long untyped;         /* where the process's Untyped is carved from */
+	unsigned long sched_control;   /* the caller's scheduling control capability */
 	unsigned long scratch;         /* 2 MiB-aligned free address range in the caller's space */
 	unsigned long (*slot_alloc)(void);
 	void (*slot_free)(unsigned long slot);
@@ -43,6 +44,7 @@ struct tally_proc {
 	unsigned long cnode;
 	unsigned long vspace;
 	unsigned long thread;
+	unsigned long sc;              /* its thread's scheduling context (the whole CPU at first) */
 	unsigned long next_free;       /* the child's next empty slot for tally_proc_give */
 	unsigned long bytes;           /* size of its Untyped */
 };

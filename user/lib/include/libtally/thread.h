@@ -98,6 +98,40 @@ tally_reply_bind_notification(unsigned long reply, unsigned long ntfn)
 	return tally_invoke(reply, TALLY_REPLY_BIND_NOTIFICATION, in, 0);
 }
 
+/* Give scheduling context sc a budget and period (ticks); needs the scheduling control. */
+static inline long
+tally_sched_control_configure(unsigned long control, unsigned long sc, unsigned long budget,
+			      unsigned long period)
+{
+	const unsigned long in[6] = { sc, budget, period, 0, 0, 0 };
+
+	return tally_invoke(control, TALLY_SCHED_CONTROL_CONFIGURE, in, 0);
+}
+
+/* Bind scheduling context sc to thread tcb (0: unbind, making it passive). */
+static inline long
+tally_tcb_set_sched_context(unsigned long tcb, unsigned long sc)
+{
+	const unsigned long in[6] = { sc, 0, 0, 0, 0, 0 };
+
+	return tally_invoke(tcb, TALLY_TCB_SET_SCHED_CONTEXT, in, 0);
+}
+
+struct tally_sc_info {
+	unsigned long budget, period, remaining, consumed, lent, overruns;
+};
+
+static inline long
+tally_sc_info(unsigned long sc, struct tally_sc_info *out)
+{
+	const unsigned long in[6] = { 0 };
+	struct tally_invoke_result r;
+	long err = tally_invoke(sc, TALLY_SCHED_CONTEXT_INFO, in, &r);
+
+	*out = (struct tally_sc_info){ r.mr[0], r.mr[1], r.mr[2], r.mr[3], r.mr[4], r.mr[5] };
+	return err;
+}
+
 /*
  * Point an inactive thread at fn(arg) on the stack ending at stack_top, and
  * start it. The function must not return (end with tally_exit()).
