@@ -46,15 +46,14 @@ fast_transfer(struct thread *t, struct thread *r, uint64_t info, uint64_t badge)
 static inline struct thread *
 fast_switch(struct thread *r)
 {
+	/* (it keeps what is left of its time slice: at 0 the next tick ends it) */
 	r->state = TALLY_THREAD_RUNNABLE;
-	if (!r->timeslice)
-		r->timeslice = SCHED_SLICE_TICKS;
 	sched_current = r;
 	return r;
 }
 
 /* CALL on an endpoint where a receiver of at least the caller's priority waits. */
-static struct thread *
+struct thread *
 fastpath_call(struct thread *t)
 {
 	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
@@ -63,15 +62,15 @@ fastpath_call(struct thread *t)
 	struct thread *r;
 	struct reply *rep;
 
-	if (!s || !fast_message_ok(info) || cap_type(&s->cap) != TALLY_OBJ_ENDPOINT ||
-	    !(cap_rights(&s->cap) & TALLY_RIGHT_WRITE))
+	if (sched_preempt_requested || !s || !fast_message_ok(info) ||
+	    cap_type(&s->cap) != TALLY_OBJ_ENDPOINT || !(cap_rights(&s->cap) & TALLY_RIGHT_WRITE))
 		return NULL;
 	ep = cap_object(&s->cap);
 	if (ep->state != EP_RECV)
 		return NULL;
 	r = ep->queue.head;
 	if (r->prio < t->prio || arch_regs_syscall_arg(&t->regs, 8) /* a timed call */ ||
-	    (r->sc ? !sc_can_run(r) : r->active_sc != NULL))
+	    (r->sc && !r->sc->ready))
 		return NULL;
 	/* decided: r takes the call */
 	ep->queue.head = r->q_next;
@@ -105,7 +104,7 @@ fastpath_call(struct thread *t)
 }
 
 /* REPLY_RECV: answer a caller of at least our priority, then wait on an endpoint nobody sends to. */
-static struct thread *
+struct thread *
 fastpath_reply_recv(struct thread *t)
 {
 	uint64_t info = arch_regs_syscall_arg(&t->regs, 1);
@@ -116,7 +115,8 @@ fastpath_reply_recv(struct thread *t)
 	struct reply *rep;
 	struct thread *c;
 
-	if (!s || !rs || !fast_message_ok(info) || cap_type(&s->cap) != TALLY_OBJ_ENDPOINT ||
+	if (sched_preempt_requested || !s || !rs || !fast_message_ok(info) ||
+	    cap_type(&s->cap) != TALLY_OBJ_ENDPOINT ||
 	    !(cap_rights(&s->cap) & TALLY_RIGHT_READ) || cap_type(&rs->cap) != TALLY_OBJ_REPLY)
 		return NULL;
 	ep = cap_object(&s->cap);
@@ -127,8 +127,10 @@ fastpath_reply_recv(struct thread *t)
 	    c->prio < t->prio || (t->bound && t->bound->word))
 		return NULL;
 	sc = rep->sc;
-	if (sc ? sc->lent != rep || sc->user != t || sc->throttled : !sc_can_run(c))
+	if (sc ? sc->lent != rep || !sc->ready : !sc_can_run(c))
 		return NULL;
+	if (!t->sc && t->active_sc != sc)
+		return NULL;   /* a passive server holding other time: the general path drops it */
 	/* decided: answer c, then wait */
 	fast_transfer(t, c, info, 0);
 	c->ipc_flags = 0;
@@ -156,16 +158,4 @@ fastpath_reply_recv(struct thread *t)
 	ep->queue.tail = t;
 	ep->state = EP_RECV;
 	return fast_switch(c);
-}
-
-struct thread *
-fastpath(struct thread *t, uint64_t nr)
-{
-	if (sched_preempt_requested)
-		return NULL;
-	if (nr == TALLY_SYS_CALL)
-		return fastpath_call(t);
-	if (nr == TALLY_SYS_REPLY_RECV)
-		return fastpath_reply_recv(t);
-	return NULL;
 }

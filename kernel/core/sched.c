@@ -225,8 +225,8 @@ sched_run(void)
 			sched_preempt_requested = false;
 			sched_requeue_current();
 		}
-		if (sched_current && (sched_current->state != TALLY_THREAD_RUNNABLE ||
-				      !sc_can_run(sched_current)))
+		/* (a current thread that loses its time also asks for a preemption) */
+		if (sched_current && sched_current->state != TALLY_THREAD_RUNNABLE)
 			sched_current = NULL;
 		if (!sched_current)
 			sched_current = sched_pick();

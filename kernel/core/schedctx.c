@@ -72,6 +72,7 @@ sc_release_remove(struct sched_context *sc)
 		sc->rq_next->rq_prev = sc->rq_prev;
 	sc->rq_next = sc->rq_prev = NULL;
 	sc->throttled = false;
+	sc->ready = true;
 }
 
 /* Make the thread holding sc runnable again if it was waiting only for time. */
@@ -99,6 +100,7 @@ sc_boot(struct thread *t, struct sched_context *sc)
 {
 	sc->budget = sc->period = 1;
 	sc->remaining = 1;
+	sc->ready = true;
 	sc->owner = sc->user = t;
 	t->sc = t->active_sc = sc;
 }
@@ -123,6 +125,8 @@ sc_take_from_user(struct sched_context *sc, struct thread *keep)
 	sc->user = NULL;
 	if (!u || u == keep || u->active_sc != sc)
 		return;
+	if (u == sched_current)
+		sched_preempt_requested = true;   /* it may not go on running */
 	if (u->sc == sc) {
 		u->active_sc = NULL;    /* its own context: it simply stops */
 		sched_remove(u);
@@ -180,6 +184,7 @@ sc_tick(struct thread *running, uint64_t now)
 	sc->remaining = 0;
 	sc->overruns++;
 	sc->throttled = true;
+	sc->ready = false;
 	sc_release_insert(sc);
 	sched_preempt_requested = true;
 	if (running->sc != sc && cap_type(&running->slots[TCB_SLOT_FAULT_EP].cap) ==
@@ -293,6 +298,8 @@ sc_destroy(struct sched_context *sc)
 		if (o->active_sc == sc)
 			o->active_sc = NULL;
 		sched_remove(o);
+		if (o == sched_current)
+			sched_preempt_requested = true;
 	}
 	sc->owner = sc->user = NULL;
 }
@@ -320,6 +327,7 @@ sc_control_invoke(struct invocation *inv)
 		return invoke_fail(inv, TALLY_ERR_RANGE, 2, inv->mr[1], inv->mr[2]);
 	sc = cap_object(&s->cap);
 	sc_release_remove(sc);
+	sc->ready = true;
 	sc->budget = inv->mr[1];
 	sc->period = inv->mr[2];
 	sc->remaining = sc->budget;

@@ -253,20 +253,17 @@ bench_thread(void (*fn)(unsigned long))
 static void
 echo_server(unsigned long arg)
 {
-	struct tally_msg m = { 0 };
-
 	(void)arg;
-	tally_recv(bench_ep, bench_reply, &m);
-	for (;;)
-		tally_reply_recv(bench_ep, bench_reply, &m);
+	tally_echo_forever(bench_ep, bench_reply);
 }
 
+/* A call with four words in registers, answered by an echo server. */
 static void
 op_call(void)
 {
-	struct tally_msg m = { .info = tally_msginfo(1, 4, 0), .mr = { 1, 2, 3, 4 } };
+	unsigned long w[4] = { 1, 2, 3, 4 };
 
-	tally_call(bench_ep, &m);
+	tally_call4(bench_ep, tally_msginfo(1, 4, 0), w);
 }
 
 static void
@@ -376,6 +373,11 @@ cross_as_bench(const struct tally_bootinfo *bi, const char *unit, unsigned long 
 	if (err)
 		bench_fail("building the echo process", err);
 	tally_yield();   /* let it reach its receive */
+	/* the server on its own scheduling context, then passive: on the caller's */
+	report("ipc_call_reply_cross_as_own_sc", unit, measure(op_call, overhead));
+	err = tally_tcb_set_sched_context(p.thread, 0);
+	if (err)
+		bench_fail("making the echo process passive", err);
 	report("ipc_call_reply_cross_as", unit, measure(op_call, overhead));
 	tally_tcb_suspend(p.thread);
 }

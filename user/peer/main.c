@@ -98,11 +98,7 @@ driver(void)
 static void
 echo(void)
 {
-	struct tally_msg m = { 0 };
-
-	tally_recv(8, 9, &m);
-	for (;;)
-		tally_reply_recv(8, 9, &m);
+	tally_echo_forever(8, 9);
 }
 
 int

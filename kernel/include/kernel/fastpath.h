@@ -5,10 +5,12 @@
 #include <kernel/thread.h>
 
 /*
- * Try system call nr of the current thread t on the fast path. Returns the
- * thread to run next when the call is done (it is then sched_current), or
- * NULL, having changed nothing, when the general path must take it.
+ * Try CALL or REPLY_RECV of the current thread t on the fast path. Each
+ * returns the thread to run next when the call is done (it is then
+ * sched_current), or NULL, having changed nothing, when the general path
+ * must take it.
  */
-struct thread *fastpath(struct thread *t, uint64_t nr);
+struct thread *fastpath_call(struct thread *t);
+struct thread *fastpath_reply_recv(struct thread *t);
 
 #endif

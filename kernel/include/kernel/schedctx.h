@@ -31,7 +31,8 @@ struct sched_context {
 	struct thread *user;           /* the thread holding it now (owner or borrower) */
 	struct reply *lent;            /* the last Reply it was lent through (a chain, see reply.h) */
 	struct sched_context *rq_next, *rq_prev;   /* release queue, while throttled */
-	bool throttled;
+	bool throttled;                /* in the release queue, waiting for its refill */
+	bool ready;                    /* has budget to run on: configured and not throttled */
 };
 
 _Static_assert(sizeof(struct sched_context) <= (1ul << TALLY_SCHED_CONTEXT_BITS), "sc size");
@@ -40,7 +41,7 @@ _Static_assert(sizeof(struct sched_context) <= (1ul << TALLY_SCHED_CONTEXT_BITS)
 static inline bool
 sc_can_run(const struct thread *t)
 {
-	return t->active_sc && !t->active_sc->throttled && t->active_sc->budget;
+	return t->active_sc && t->active_sc->ready;
 }
 
 /* Empty the release queue (boot; host tests between cases). */
