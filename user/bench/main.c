@@ -14,6 +14,8 @@
 #include <libtally/ipc.h>
 #include <libtally/thread.h>
 #include <libtally/process.h>
+#include <libtally/rle.h>
+#include <stdbool.h>
 #include <libtally/start.h>
 #include <libtally/stdio.h>
 #include <libtally/syscall.h>
@@ -193,7 +195,7 @@ measure_revoke(unsigned long n, unsigned long runs, unsigned long overhead)
 
 #define STACK_SIZE 4096
 
-static unsigned long bench_reply, bench_tcb, bench_ntfn_a, bench_ntfn_b;
+static unsigned long bench_reply, bench_tcb, bench_ntfn_a, bench_ntfn_b, bench_ntfn_sleep;
 static _Alignas(16) unsigned char bench_stack[STACK_SIZE];
 static volatile unsigned long yield_stamp;
 
@@ -461,6 +463,149 @@ pagefault_bench(const char *unit, unsigned long overhead)
 	report("pagefault_user_handler", unit, stats_of(samples, BENCH_ITERS));
 }
 
+/* ---- the decompression bomb: a small request's latency with and without it ---- */
+
+#define BOMB_WORKERS 2
+#define BOMB_RUNS 256
+#define BOMB_PHASE_TICKS 20
+#define BOMB_SAMPLES 1000
+
+static unsigned long fs_ep, fs_reply[BOMB_WORKERS], bomb_go;
+static unsigned char bomb_input[BOMB_RUNS * TALLY_RLE_RUN];
+static unsigned char bomb_ring[BOMB_WORKERS][4096];
+static volatile unsigned long bomb_victim_n;
+static volatile bool bomb_stop;
+static _Alignas(16) unsigned char bomb_stacks[BOMB_WORKERS + 2][STACK_SIZE];
+
+/* A passive worker of the file-like server: small checksums, or inflating the bomb. */
+static void
+bomb_worker(unsigned long w)
+{
+	struct tally_msg m = { 0 };
+
+	tally_recv(fs_ep, fs_reply[w], &m);
+	for (;;) {
+		unsigned long i, sum = 0;
+
+		if (tally_msginfo_label(m.info) == 2)
+			sum = tally_rle_inflate(bomb_input, sizeof(bomb_input), bomb_ring[w],
+						sizeof(bomb_ring[w]), 0);
+		else
+			for (i = 0; i < 64; i++)
+				sum = sum * 31 + (m.mr[0] ^ i);
+		m.info = tally_msginfo(0, 1, 0);
+		m.mr[0] = sum;
+		tally_reply_recv(fs_ep, fs_reply[w], &m);
+	}
+}
+
+/* The victim: small requests, each timed, until told to stop. */
+static void
+bomb_victim(unsigned long arg)
+{
+	(void)arg;
+	for (;;) {
+		tally_wait(bomb_go, 0);
+		while (!bomb_stop) {
+			unsigned long w[4] = { 1, 0, 0, 0 }, t0 = tsc(), t1;
+
+			tally_call4(fs_ep, tally_msginfo(1, 1, 0), w);
+			t1 = tsc();
+			if (bomb_victim_n < BOMB_SAMPLES)
+				samples[bomb_victim_n] = t1 - t0;
+			bomb_victim_n++;
+		}
+	}
+}
+
+static void
+bomb_client(unsigned long arg)
+{
+	struct tally_msg m = { .info = tally_msginfo(2, 0, 0) };
+
+	(void)arg;
+	tally_call(fs_ep, &m);
+	tally_exit();
+}
+
+/* A thread at priority 150 with budget/period (0: none, passive). */
+static unsigned long
+bomb_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long budget,
+	    unsigned long period, unsigned char *stack)
+{
+	unsigned long t = bench_object(TALLY_OBJ_THREAD), sc;
+	long err = tally_tcb_configure(t, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0);
+
+	if (!err)
+		err = tally_tcb_set_priority(t, 150);
+	if (!err && budget) {
+		sc = bench_object(TALLY_OBJ_SCHED_CONTEXT);
+		err = tally_sched_control_configure(TALLY_SLOT_SCHED_CONTROL, sc, budget, period);
+		if (!err)
+			err = tally_tcb_set_sched_context(t, sc);
+	}
+	if (!err)
+		err = tally_tcb_start(t, fn, arg, stack + STACK_SIZE);
+	if (err)
+		bench_fail("starting a bomb scenario thread", err);
+	return t;
+}
+
+static void
+bench_sleep(unsigned long ticks)
+{
+	struct tally_msg m = { 0 };
+
+	tally_call_timeout(bench_ntfn_sleep, &m, ticks);
+}
+
+/* Run the victim for a phase; report the median of its first BOMB_SAMPLES requests. */
+static void
+bomb_phase(const char *name, const char *unit, unsigned long overhead)
+{
+	unsigned long i, n;
+
+	bomb_victim_n = 0;
+	bomb_stop = false;
+	tally_signal(bomb_go);
+	bench_sleep(BOMB_PHASE_TICKS);
+	bomb_stop = true;
+	bench_sleep(2);
+	n = bomb_victim_n < BOMB_SAMPLES ? bomb_victim_n : BOMB_SAMPLES;
+	if (n < 11)
+		bench_fail("bomb scenario: too few requests", TALLY_ERR_RANGE);
+	for (i = 0; i < n; i++)
+		samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
+	report_n(name, unit, stats_of(samples, n), n);
+}
+
+static void
+bomb_bench(const char *unit, unsigned long overhead)
+{
+	unsigned long i, w[BOMB_WORKERS], victim, b;
+
+	for (i = 0; i < BOMB_RUNS; i++)
+		tally_rle_run(&bomb_input[i * TALLY_RLE_RUN], 1u << 24, (unsigned char)i);
+	fs_ep = bench_object(TALLY_OBJ_ENDPOINT);
+	bomb_go = bench_object(TALLY_OBJ_NOTIFICATION);
+	bench_ntfn_sleep = bench_object(TALLY_OBJ_ENDPOINT);
+	for (i = 0; i < BOMB_WORKERS; i++) {
+		fs_reply[i] = bench_object(TALLY_OBJ_REPLY);
+		w[i] = bomb_thread(bomb_worker, i, 1, 1, bomb_stacks[i]);
+	}
+	bench_sleep(2);   /* they reach their receive, then go passive */
+	for (i = 0; i < BOMB_WORKERS; i++)
+		tally_tcb_set_sched_context(w[i], 0);
+	victim = bomb_thread(bomb_victim, 0, 2, 10, bomb_stacks[BOMB_WORKERS]);
+	bench_sleep(2);
+	bomb_phase("bomb_victim_latency_alone", unit, overhead);
+	b = bomb_thread(bomb_client, 0, 1, 10, bomb_stacks[BOMB_WORKERS + 1]);
+	bench_sleep(2);
+	bomb_phase("bomb_victim_latency_with_bomb", unit, overhead);
+	tally_tcb_suspend(b);
+	tally_tcb_suspend(victim);
+}
+
 int
 main(const struct tally_bootinfo *bi)
 {
@@ -478,6 +623,7 @@ main(const struct tally_bootinfo *bi)
 	ipc_benches(unit, overhead);
 	cross_as_bench(bi, unit, overhead);
 	pagefault_bench(unit, overhead);
+	bomb_bench(unit, overhead);
 	tally_debug_shutdown(TALLY_SHUTDOWN_SUCCESS);
 	return 0;
 }
