@@ -224,7 +224,7 @@ tcb_resume(struct invocation *inv, struct thread *t)
 		if (!arch_regs_resumable(&t->regs))
 			return invoke_fail(inv, TALLY_ERR_INVALID_ARGUMENT, 0, arch_regs_pc(&t->regs), 0);
 		t->fault.cause = TALLY_FAULT_NONE;
-		t->pending_drain = false;
+		/* pending_drain stays: the registers are unchanged, so a restarted call is the same call */
 		sched_wake(t);
 		return TALLY_OK;
 	default:

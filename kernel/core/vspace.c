@@ -194,9 +194,30 @@ frame_decode_map(struct invocation *inv, struct vspace_map *m)
 }
 
 /*
+ * Does `table` (at `level`) map anything through its last entry, at any
+ * depth? Mapped where its range runs past the user top, that is what would
+ * land on the last page below the hole. At most one step a level.
+ */
+static bool
+table_maps_last_entry(uint64_t *table, unsigned level)
+{
+	for (;;) {
+		uint64_t e = table[ARCH_PT_ENTRIES - 1];
+
+		if (!arch_pte_present(e))
+			return false;
+		if (level == 0 || !(table = arch_pte_next_table(e, level)))
+			return true;   /* a frame */
+		level--;
+	}
+}
+
+/*
  * PAGE_TABLE_MAP: MR0 address space, MR1 address. Only the address's first
  * byte must be user space: the range one entry covers may run past the
- * user top, and the frames there are refused when they are mapped.
+ * user top, and the frames there are refused when they are mapped. A table
+ * brings its contents along, so one whose range runs past the top must not
+ * already map anything through its last entry.
  */
 static long
 table_decode_map(struct invocation *inv, struct vspace_map *m)
@@ -212,6 +233,9 @@ table_decode_map(struct invocation *inv, struct vspace_map *m)
 		return err;
 	if ((err = vspace_decode_addr(inv, arch_pt_entry_bits(parent), 1)))
 		return err;
+	if (!arch_user_range_ok(inv->mr[1], 1ul << arch_pt_entry_bits(parent)) &&
+	    table_maps_last_entry(cap_object(t), parent - 1))
+		return invoke_fail(inv, TALLY_ERR_RANGE, 2, inv->mr[1], 0);
 	if (!(m->entry = vspace_decode_entry(inv, root, inv->mr[1], parent, &err)))
 		return err;
 	m->pte = arch_pte_table(cap_object(t));
