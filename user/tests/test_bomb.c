@@ -198,10 +198,20 @@ TEST(a_decompression_bomb_runs_on_its_own_budget_and_others_stay_served)
 	EXPECT_TRUE(bomb_progress > 0 && bomb_progress < (unsigned long)BOMB_RUNS << 24);
 	EXPECT_EQ(-1, bomb_result);                          /* still going */
 	EXPECT_TRUE(with * 10 >= alone * 6);                 /* the others stay served */
-	/* cancel the bomb: its time comes back; the worker doing it is stopped and reported */
+	/*
+	 * The bomb's client gives up (never waits for its answer): its time
+	 * comes back at once. The worker doing it cannot go on without time:
+	 * it is stopped and reported (a TIMEOUT fault to a handler, if it had
+	 * one), not left to hang, and the other workers go on serving.
+	 */
 	EXPECT_ERR(TALLY_OK, tally_tcb_suspend(b));
 	EXPECT_ERR(TALLY_OK, tally_sc_info(sc_b, &info));
 	EXPECT_EQ(0, info.lent);
+	for (i = 0, before = 0; i < WORKERS; i++)
+		before += test_thread_state(w[i]) == TALLY_THREAD_FAULTED;
+	EXPECT_EQ(1, before);
+	run_victims(&with, &with_lat);
+	EXPECT_TRUE(with * 10 >= alone * 6);
 	test_object_free(b);
 	for (i = 0; i < VICTIMS; i++)
 		test_object_free(vt[i]);
