@@ -441,6 +441,18 @@ tally_proc_give_at(struct tally_proc *p, unsigned long cap, unsigned long rights
 	return tally_cnode_copy(p->cnode, slot, cap, 64, rights);
 }
 
+const struct tally_module_desc *
+tally_proc_module(const struct tally_bootinfo *bi, const char *name)
+{
+	unsigned long i, k, n = strlen(name);
+
+	for (i = 0; i < bi->module_count; i++)
+		for (k = 0; bi->modules[i].name[k]; k++)
+			if (!strncmp(bi->modules[i].name + k, name, n))
+				return &bi->modules[i];
+	return NULL;
+}
+
 long
 tally_proc_start(struct tally_proc *p)
 {

@@ -86,7 +86,7 @@ struct tally_bank_pool {
 	unsigned long chunks_free;/* whole 2 MiB chunks free */
 	unsigned long small_free; /* 64 KiB chunks free (of split 2 MiB ones) */
 	unsigned long banks;      /* banks alive */
-	unsigned long destroying; /* destructions in progress */
+	unsigned long destroying; /* steps of destructions still to do (a chunk each, and an end) */
 };
 
 /* The calling thread's IPC buffer (libtally sets it up at start). */
@@ -124,6 +124,14 @@ extern unsigned long tally_bank_detail[4];
 unsigned long tally_object_bytes(unsigned long type, unsigned long size_bits);
 
 /* ---- starting the bank server (root task) ---- */
+
+/* The server's CNode: what its builder puts where (user/bank/bank.h has the rest). */
+#define TALLY_BANK_SERVER_RADIX   14
+#define TALLY_BANK_SERVER_EP      8      /* the endpoint bank capabilities are minted from */
+#define TALLY_BANK_SERVER_OWN     9      /* an Untyped of 2^16 for the server's own objects */
+#define TALLY_BANK_SERVER_CHUNKS  4096   /* 2 MiB Untypeds from here on, */
+#define TALLY_BANK_SERVER_MAX_CHUNKS 368 /* at most this many */
+#define TALLY_BANK_SERVER_BITS    22     /* the Untyped the server itself is built from */
 
 struct tally_proc_env;
 struct tally_module_desc;

@@ -105,6 +105,10 @@ long tally_proc_give_at(struct tally_proc *p, unsigned long cap, unsigned long r
 
 long tally_proc_start(struct tally_proc *p);
 
+/* The boot module whose name (file name and arguments) contains `name`; NULL if none. */
+const struct tally_module_desc *tally_proc_module(const struct tally_bootinfo *bi,
+						  const char *name);
+
 /*
  * Kill the process: revoke its Untyped, or destroy its bank (answered when
  * every byte is back), then free the caller's slots.
