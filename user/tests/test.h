@@ -107,6 +107,12 @@ unsigned long test_thread_state(unsigned long tcb);
  */
 bool test_wait_state(unsigned long tcb, unsigned long state);
 
+/*
+ * Wait until every thread above the lowest priority is blocked (a probe
+ * thread at priority 1 signals `ntfn`, a notification of the caller's).
+ */
+void test_settle(unsigned long ntfn);
+
 /* Check the kernel's invariants (debug builds); false if the call failed. */
 bool test_kernel_consistent(void);
 

@@ -3,6 +3,7 @@
  * untyped, and threads in the suite's own address space.
  */
 #include "test.h"
+#include <libtally/ipc.h>
 #include <libtally/process.h>
 #include <libtally/thread.h>
 
@@ -140,6 +141,27 @@ test_wait_state(unsigned long tcb, unsigned long state)
 		tally_yield();
 	}
 	return false;
+}
+
+static unsigned long settle_signal;
+
+static void
+settle_probe(unsigned long arg)
+{
+	(void)arg;
+	tally_signal(settle_signal);
+	tally_exit();
+}
+
+void
+test_settle(unsigned long ntfn)
+{
+	unsigned long t;
+
+	settle_signal = ntfn;
+	t = test_thread(settle_probe, 0, 1);
+	tally_wait(ntfn, 0);
+	test_thread_free(t);
 }
 
 /* ---- the space bank ---- */

@@ -3,6 +3,7 @@
 #include <libtally/ipc.h>
 #include <libtally/process.h>
 #include <libtally/start.h>
+#include <libtally/thread.h>
 
 unsigned long tally_bank_detail[4];
 
@@ -192,4 +193,21 @@ tally_object_bytes(unsigned long type, unsigned long size_bits)
 	if (type >= TALLY_OBJ_COUNT || size_bits || !fixed[type])
 		return 0;
 	return 1ul << fixed[type];
+}
+
+long
+tally_thread_buy(unsigned long bank, unsigned long slot, unsigned long prio,
+		 unsigned long fault_ep, void (*fn)(unsigned long), unsigned long arg,
+		 void *stack_top)
+{
+	long err = tally_bank_alloc(bank, TALLY_OBJ_THREAD, 0, TALLY_SLOT_ROOT_CNODE, slot);
+
+	if (!err)
+		err = tally_tcb_configure(slot, TALLY_SLOT_ROOT_CNODE, TALLY_SLOT_ROOT_VSPACE, 0, 0,
+					  fault_ep);
+	if (!err)
+		err = tally_tcb_set_priority(slot, prio);
+	if (!err)
+		err = tally_tcb_start(slot, fn, arg, stack_top);
+	return err;
 }

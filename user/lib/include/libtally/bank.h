@@ -123,6 +123,18 @@ extern unsigned long tally_bank_detail[4];
 /* Bytes of one object of type with size_bits (0 if it cannot be made). */
 unsigned long tally_object_bytes(unsigned long type, unsigned long size_bits);
 
+/*
+ * A thread bought from `bank` into the caller's slot `slot`, in the
+ * caller's CSpace and address space (slots 1 and 2, as in the root task
+ * and in processes), at prio, with fault endpoint fault_ep (0: none),
+ * started at fn(arg) on the stack ending at stack_top; fn must not return.
+ * Programs make their threads here, so that what every thread needs is
+ * given in one place.
+ */
+long tally_thread_buy(unsigned long bank, unsigned long slot, unsigned long prio,
+		      unsigned long fault_ep, void (*fn)(unsigned long), unsigned long arg,
+		      void *stack_top);
+
 /* ---- starting the bank server (root task) ---- */
 
 /* The server's CNode: what its builder puts where (user/bank/bank.h has the rest). */
