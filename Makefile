@@ -86,7 +86,7 @@ $(B)/tally.bin: $(B)/kernel.elf
 
 # ---- user programs --------------------------------------------------------
 
-USER_PROGS := init tests faulter bench peer bank
+USER_PROGS := init tests faulter bench peer bank kv
 LIBTALLY_SRC := $(wildcard user/lib/src/*.c) $(wildcard user/lib/src/*.S) $(LIB_SRC)
 LIBTALLY_OBJ := $(patsubst %,$(B)/user-obj/%.o,$(LIBTALLY_SRC))
 
@@ -129,7 +129,7 @@ FAULTS := null write-text exec-data kernel-read illegal privileged port-io \
 RUN_MODULES := $(B)/user/init.elf,$(B)/user/bank.elf
 comma := ,
 # bootinfo lists the first 8 modules as frames: programs the root task builds come first
-TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB),$(B)/user/peer.elf,$(B)/user/bank.elf$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
+TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB),$(B)/user/peer.elf,$(B)/user/bank.elf,$(B)/user/kv.elf$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
 TEST_MODULES := $(subst $() $(comma),$(comma),$(TEST_MODULES))
 BENCH_MODULES := $(B)/user/bench.elf,$(B)/user/peer.elf,$(B)/user/bank.elf
 

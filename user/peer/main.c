@@ -26,6 +26,9 @@
  *            starts the thread receiving on the endpoint (it keeps any call
  *            it gets), and calls 8 with the endpoint as a capability: it
  *            waits for an answer that never comes
+ *   kvclient: 8 the key-value server's public capability (user/kv): connects
+ *            with its own bank, puts PEER_KV_KEYS keys, then asks for a
+ *            SCAN that takes for ever
  * Started by the kernel as a boot module (no role), it exits at once.
  */
 #include <libtally/bank.h>
@@ -34,6 +37,7 @@
 #include <libtally/start.h>
 #include <libtally/thread.h>
 #include "peer.h"
+#include "../kv/kv.h"
 #include <string.h>
 
 static void
@@ -172,10 +176,15 @@ hold(const struct tally_bootinfo *bi)
 	if (!err)
 		err = tally_frame_map(own, TALLY_PROC_SLOT_VSPACE, PEER_HOLD_VA + 4096,
 				      TALLY_RIGHT_READ | TALLY_RIGHT_WRITE);
-	if (!err)
-		err = tally_thread_buy(TALLY_PROC_SLOT_BANK, tcb, PEER_PRIO, TALLY_PROC_SLOT_FAULT,
-				       holder, ep | reply << 8 | tcb << 16,
-				       holder_stack + sizeof(holder_stack));
+	if (!err) {
+		const struct tally_thread_spec ts = {
+			.prio = PEER_PRIO, .fault_ep = TALLY_PROC_SLOT_FAULT, .fn = holder,
+			.arg = ep | reply << 8 | tcb << 16,
+			.stack_top = holder_stack + sizeof(holder_stack),
+		};
+
+		err = tally_thread_buy(TALLY_PROC_SLOT_BANK, tcb, &ts);
+	}
 	if (err)
 		return (int)err;
 	shared[0]++;
@@ -183,6 +192,28 @@ hold(const struct tally_bootinfo *bi)
 	tally_ipcbuf()->cap = ep;
 	tally_call(8, &m);
 	return 0;
+}
+
+static int
+kvclient(const struct tally_bootinfo *bi)
+{
+	struct tally_msg m = { .info = tally_msginfo(KV_CONNECT, 0, 1) };
+	unsigned long session = bi->first_free_slot, k;
+	long err;
+
+	tally_ipcbuf()->cap = TALLY_PROC_SLOT_BANK;   /* the client pays */
+	tally_ipcbuf()->recv_slot = session;
+	err = tally_call(8, &m);
+	if (err || tally_msginfo_label(m.info) || tally_msginfo_caps(m.info) != 1)
+		return 100;
+	for (k = 1; k <= PEER_KV_KEYS; k++) {
+		m = (struct tally_msg){ .info = tally_msginfo(KV_PUT, 5, 0), .mr = { k, 3 * k } };
+		if (tally_call(session, &m) || tally_msginfo_label(m.info))
+			return 200;
+	}
+	m = (struct tally_msg){ .info = tally_msginfo(KV_SCAN, 1, 0), .mr = { ~0ul } };
+	tally_call(session, &m);
+	return 300;
 }
 
 int
@@ -206,5 +237,7 @@ main(const struct tally_bootinfo *bi)
 		return greedy(bi);
 	else if (!strcmp(bi->args, "hold"))
 		return hold(bi);
+	else if (!strcmp(bi->args, "kvclient"))
+		return kvclient(bi);
 	return 1;
 }

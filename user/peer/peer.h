@@ -21,6 +21,9 @@ enum peer_event {
 /* The status the "exit" role exits with. */
 #define PEER_EXIT_STATUS 7
 
+/* How many keys a kvclient puts before its endless SCAN. */
+#define PEER_KV_KEYS 20
+
 /* Where a holder maps the shared frame (and its own frame after it). */
 #define PEER_HOLD_VA 0x20000000ul
 

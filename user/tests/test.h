@@ -132,4 +132,13 @@ const struct test_bank *test_bank(void);
 bool test_bank_pool(struct tally_bank_pool *out);
 bool test_bank_balanced(void);
 
+/*
+ * The suite's supervisor (libtally/supervisor.h), made on first use on a
+ * bank of its own under the root bank (test_sup_bank), which every process
+ * it spawns is paid from.
+ */
+struct tally_sup;
+struct tally_sup *test_sup(void);
+unsigned long test_sup_bank(void);
+
 #endif

@@ -17,41 +17,9 @@
 #define ROOT TALLY_SLOT_ROOT_CNODE
 #define KIB 1024ul
 #define MIB (1024ul * 1024)
-#define SUP_SCRATCH 0x630000000000ul
 #define SHARED_VA 0x640000000000ul
 #define HOLD_LIMIT (512 * KIB)
 #define SPAWN_KILL_ROUNDS 1000
-
-static struct tally_sup sup;
-static unsigned long sup_bank;
-
-/* The suite's supervisor, on a bank of its own under the root bank. */
-static struct tally_sup *
-test_sup(void)
-{
-	struct tally_proc_env env = {
-		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE, .scratch = SUP_SCRATCH,
-		.slot_alloc = test_slot, .slot_free = test_slot_free,
-	};
-	const struct test_bank *tb = test_bank();
-	unsigned long ep, reply;
-
-	if (sup_bank)
-		return &sup;
-	if (!tb)
-		return NULL;
-	sup_bank = test_slot();
-	ep = test_slot();
-	reply = test_slot();
-	if (tally_bank_create(tb->root, 64 * MIB, ROOT, sup_bank) ||
-	    tally_bank_alloc(sup_bank, TALLY_OBJ_ENDPOINT, 0, ROOT, ep) ||
-	    tally_bank_alloc(sup_bank, TALLY_OBJ_REPLY, 0, ROOT, reply) ||
-	    tally_sup_init(&sup, &env, sup_bank, ep, reply)) {
-		sup_bank = 0;
-		return NULL;
-	}
-	return &sup;
-}
 
 static unsigned long
 use_of(unsigned long bank)
@@ -70,7 +38,7 @@ spawn(const char *args, unsigned long limit, unsigned long *pid)
 		.prio = PEER_PRIO, .args = args,
 	};
 
-	return tally_sup_spawn(&sup, &spec, pid);
+	return tally_sup_spawn(test_sup(), &spec, pid);
 }
 
 TEST(a_spawned_process_is_made_of_its_own_bank_and_its_exit_is_reclaimed)
@@ -81,9 +49,9 @@ TEST(a_spawned_process_is_made_of_its_own_bank_and_its_exit_is_reclaimed)
 	struct tally_proc *p;
 
 	EXPECT_TRUE(test_sup() != NULL);
-	u0 = use_of(sup_bank);
+	u0 = use_of(test_sup_bank());
 	EXPECT_ERR(TALLY_OK, spawn("exit", MIB, &pid));
-	p = tally_sup_proc(&sup, pid);
+	p = tally_sup_proc(test_sup(), pid);
 	EXPECT_TRUE(p != NULL);
 	EXPECT_ERR(TALLY_OK, tally_bank_info(p->bank, &in));
 	/* its thread, CNode, address space, tables and frames: all bought from its bank */
@@ -94,46 +62,46 @@ TEST(a_spawned_process_is_made_of_its_own_bank_and_its_exit_is_reclaimed)
 	EXPECT_EQ(1 << TALLY_PAGE_TABLE_BITS, in.bytes[TALLY_OBJ_PD]);
 	EXPECT_TRUE(in.bytes[TALLY_OBJ_PT] >= 2 << TALLY_PAGE_TABLE_BITS);
 	EXPECT_TRUE(in.bytes[TALLY_OBJ_FRAME_4K] >= 6 * 4096);   /* stack, IPC buffer, info, data */
-	EXPECT_EQ(in.use, use_of(sup_bank) - u0);
-	EXPECT_ERR(TALLY_OK, tally_sup_start(&sup, pid));
-	EXPECT_ERR(TALLY_OK, tally_sup_wait(&sup, &ev, true));
+	EXPECT_EQ(in.use, use_of(test_sup_bank()) - u0);
+	EXPECT_ERR(TALLY_OK, tally_sup_start(test_sup(), pid));
+	EXPECT_ERR(TALLY_OK, tally_sup_wait(test_sup(), &ev, true));
 	EXPECT_EQ(pid, ev.pid);
 	EXPECT_EQ(TALLY_SUP_EXITED, ev.kind);
 	EXPECT_EQ(PEER_EXIT_STATUS, ev.status);
-	EXPECT_TRUE(tally_sup_proc(&sup, pid) == NULL);
-	EXPECT_EQ(u0, use_of(sup_bank));
-	EXPECT_ERR(TALLY_ERR_WOULD_BLOCK, tally_sup_wait(&sup, &ev, false));
+	EXPECT_TRUE(tally_sup_proc(test_sup(), pid) == NULL);
+	EXPECT_EQ(u0, use_of(test_sup_bank()));
+	EXPECT_ERR(TALLY_ERR_WOULD_BLOCK, tally_sup_wait(test_sup(), &ev, false));
 	EXPECT_TRUE(test_bank_balanced());
 }
 
 TEST(a_process_that_faults_is_reported_and_reclaimed)
 {
 	struct tally_sup_event ev;
-	unsigned long pid, u0 = use_of(sup_bank);
+	unsigned long pid, u0 = use_of(test_sup_bank());
 
 	EXPECT_ERR(TALLY_OK, spawn("crash", MIB, &pid));
-	EXPECT_ERR(TALLY_OK, tally_sup_start(&sup, pid));
-	EXPECT_ERR(TALLY_OK, tally_sup_wait(&sup, &ev, true));
+	EXPECT_ERR(TALLY_OK, tally_sup_start(test_sup(), pid));
+	EXPECT_ERR(TALLY_OK, tally_sup_wait(test_sup(), &ev, true));
 	EXPECT_EQ(pid, ev.pid);
 	EXPECT_EQ(TALLY_SUP_FAULTED, ev.kind);
 	EXPECT_EQ(TALLY_FAULT_PAGE, ev.status);
 	EXPECT_EQ(0, ev.addr);
-	EXPECT_EQ(u0, use_of(sup_bank));
+	EXPECT_EQ(u0, use_of(test_sup_bank()));
 	EXPECT_TRUE(test_bank_balanced());
 }
 
 TEST(a_process_buys_from_its_own_bank_up_to_its_limit_and_may_not_destroy_it)
 {
 	struct tally_sup_event ev;
-	unsigned long pid, left, u0 = use_of(sup_bank);
+	unsigned long pid, left, u0 = use_of(test_sup_bank());
 
 	EXPECT_ERR(TALLY_OK, spawn("greedy", 256 * KIB, &pid));
-	left = 256 * KIB - use_of(tally_sup_proc(&sup, pid)->bank);
-	EXPECT_ERR(TALLY_OK, tally_sup_start(&sup, pid));
-	EXPECT_ERR(TALLY_OK, tally_sup_wait(&sup, &ev, true));
+	left = 256 * KIB - use_of(tally_sup_proc(test_sup(), pid)->bank);
+	EXPECT_ERR(TALLY_OK, tally_sup_start(test_sup(), pid));
+	EXPECT_ERR(TALLY_OK, tally_sup_wait(test_sup(), &ev, true));
 	EXPECT_EQ(TALLY_SUP_EXITED, ev.kind);
 	EXPECT_EQ(left / 4096, ev.status);   /* every byte of its limit, and not one more */
-	EXPECT_EQ(u0, use_of(sup_bank));
+	EXPECT_EQ(u0, use_of(test_sup_bank()));
 	EXPECT_TRUE(test_bank_balanced());
 }
 
@@ -222,17 +190,17 @@ static bool
 hold_and_kill(struct holding *h)
 {
 	struct tally_msg m = { 0 };
-	unsigned long pid, u0 = use_of(sup_bank);
+	unsigned long pid, u0 = use_of(test_sup_bank());
 	long err;
 
 	err = spawn("hold", HOLD_LIMIT, &pid);
 	if (!err)
-		err = tally_proc_give(tally_sup_proc(&sup, pid), call_ep,
+		err = tally_proc_give(tally_sup_proc(test_sup(), pid), call_ep,
 				      TALLY_RIGHT_WRITE | TALLY_RIGHT_GRANT, NULL);
 	if (!err)
-		err = tally_proc_give(tally_sup_proc(&sup, pid), shared_frame, TALLY_RIGHTS_ALL, NULL);
+		err = tally_proc_give(tally_sup_proc(test_sup(), pid), shared_frame, TALLY_RIGHTS_ALL, NULL);
 	if (!err)
-		err = tally_sup_start(&sup, pid);
+		err = tally_sup_start(test_sup(), pid);
 	/* its call, with its endpoint: we keep the call */
 	tally_ipcbuf()->recv_slot = in_slot;
 	if (!err)
@@ -251,14 +219,14 @@ hold_and_kill(struct holding *h)
 		printf("  (the caller is in state %lu)\n", test_thread_state(h->caller_tcb));
 		return false;
 	}
-	err = tally_sup_kill(&sup, pid);
+	err = tally_sup_kill(test_sup(), pid);
 	tally_wait(done_ntfn, 0);
 	m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
 	if (err || caller_result != TALLY_ERR_DEAD_PEER ||
 	    tally_reply(call_reply, &m) != TALLY_ERR_DEAD_PEER ||
-	    tally_cnode_delete(ROOT, in_slot) != TALLY_OK || use_of(sup_bank) != u0) {
+	    tally_cnode_delete(ROOT, in_slot) != TALLY_OK || use_of(test_sup_bank()) != u0) {
 		printf("  (kill: %s; caller: %s; use %lu, was %lu)\n", tally_error_name(err),
-		       tally_error_name(caller_result), use_of(sup_bank), u0);
+		       tally_error_name(caller_result), use_of(test_sup_bank()), u0);
 		return false;
 	}
 	return true;
@@ -282,7 +250,7 @@ TEST(a_thousand_processes_spawned_and_killed_holding_things_leave_memory_as_it_w
 	struct tally_cap_stats st0, st;
 	struct tally_bank_pool p0, p;
 	struct holding h;
-	unsigned long i, t0 = tally_clock(), u0 = use_of(sup_bank);
+	unsigned long i, t0 = tally_clock(), u0 = use_of(test_sup_bank());
 
 	EXPECT_TRUE(holding_setup(&h));
 	*(volatile unsigned long *)SHARED_VA = 0;
@@ -294,7 +262,7 @@ TEST(a_thousand_processes_spawned_and_killed_holding_things_leave_memory_as_it_w
 	EXPECT_EQ(SPAWN_KILL_ROUNDS, i);
 	printf("  (%u spawns and kills in %lu ticks)\n", SPAWN_KILL_ROUNDS, tally_clock() - t0);
 	EXPECT_EQ(SPAWN_KILL_ROUNDS, *(volatile unsigned long *)SHARED_VA);
-	EXPECT_EQ(u0, use_of(sup_bank));
+	EXPECT_EQ(u0, use_of(test_sup_bank()));
 	/* the free bytes, as the kernel reports them chunk by chunk, and every capability */
 	EXPECT_TRUE(test_bank_pool(&p));
 	EXPECT_EQ(p0.free, p.free);

@@ -5,6 +5,7 @@
 #include "test.h"
 #include <libtally/ipc.h>
 #include <libtally/process.h>
+#include <libtally/supervisor.h>
 #include <libtally/thread.h>
 
 #define ROOT TALLY_SLOT_ROOT_CNODE
@@ -223,4 +224,45 @@ test_bank_balanced(void)
 		printf("  (pool: free %lu + root's use %lu != total %lu, %lu destructions)\n",
 		       p.free, root.use, p.total, p.destroying);
 	return p.free + root.use == p.total && !p.destroying;
+}
+
+/* ---- the supervisor ---- */
+
+#define SUP_SCRATCH 0x630000000000ul
+#define SUP_BANK_LIMIT (64ul << 20)
+
+static struct tally_sup sup;
+static unsigned long sup_bank;
+
+struct tally_sup *
+test_sup(void)
+{
+	struct tally_proc_env env = {
+		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE, .scratch = SUP_SCRATCH,
+		.slot_alloc = test_slot, .slot_free = test_slot_free,
+	};
+	const struct test_bank *tb = test_bank();
+	unsigned long ep, reply;
+
+	if (sup_bank)
+		return &sup;
+	if (!tb)
+		return NULL;
+	sup_bank = test_slot();
+	ep = test_slot();
+	reply = test_slot();
+	if (tally_bank_create(tb->root, SUP_BANK_LIMIT, ROOT, sup_bank) ||
+	    tally_bank_alloc(sup_bank, TALLY_OBJ_ENDPOINT, 0, ROOT, ep) ||
+	    tally_bank_alloc(sup_bank, TALLY_OBJ_REPLY, 0, ROOT, reply) ||
+	    tally_sup_init(&sup, &env, sup_bank, ep, reply)) {
+		sup_bank = 0;
+		return NULL;
+	}
+	return &sup;
+}
+
+unsigned long
+test_sup_bank(void)
+{
+	return test_sup() ? sup_bank : 0;
 }

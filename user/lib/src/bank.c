@@ -196,18 +196,16 @@ tally_object_bytes(unsigned long type, unsigned long size_bits)
 }
 
 long
-tally_thread_buy(unsigned long bank, unsigned long slot, unsigned long prio,
-		 unsigned long fault_ep, void (*fn)(unsigned long), unsigned long arg,
-		 void *stack_top)
+tally_thread_buy(unsigned long bank, unsigned long slot, const struct tally_thread_spec *spec)
 {
 	long err = tally_bank_alloc(bank, TALLY_OBJ_THREAD, 0, TALLY_SLOT_ROOT_CNODE, slot);
 
 	if (!err)
-		err = tally_tcb_configure(slot, TALLY_SLOT_ROOT_CNODE, TALLY_SLOT_ROOT_VSPACE, 0, 0,
-					  fault_ep);
+		err = tally_tcb_configure(slot, TALLY_SLOT_ROOT_CNODE, TALLY_SLOT_ROOT_VSPACE,
+					  spec->ipcbuf_frame, spec->ipcbuf_addr, spec->fault_ep);
 	if (!err)
-		err = tally_tcb_set_priority(slot, prio);
+		err = tally_tcb_set_priority(slot, spec->prio);
 	if (!err)
-		err = tally_tcb_start(slot, fn, arg, stack_top);
+		err = tally_tcb_start(slot, spec->fn, spec->arg, spec->stack_top);
 	return err;
 }

@@ -123,17 +123,24 @@ extern unsigned long tally_bank_detail[4];
 /* Bytes of one object of type with size_bits (0 if it cannot be made). */
 unsigned long tally_object_bytes(unsigned long type, unsigned long size_bits);
 
+/* How a thread bought with tally_thread_buy starts. */
+struct tally_thread_spec {
+	unsigned long prio;
+	unsigned long fault_ep;        /* a cptr, 0 for none */
+	unsigned long ipcbuf_frame;    /* the frame of its IPC buffer (0: none), */
+	unsigned long ipcbuf_addr;     /* and the buffer's address */
+	void (*fn)(unsigned long);     /* it runs fn(arg), which must not return, */
+	unsigned long arg;
+	void *stack_top;               /* on the stack ending here */
+};
+
 /*
  * A thread bought from `bank` into the caller's slot `slot`, in the
  * caller's CSpace and address space (slots 1 and 2, as in the root task
- * and in processes), at prio, with fault endpoint fault_ep (0: none),
- * started at fn(arg) on the stack ending at stack_top; fn must not return.
- * Programs make their threads here, so that what every thread needs is
- * given in one place.
+ * and in processes), started as spec says. Programs make their threads
+ * here, so that what every thread needs is given in one place.
  */
-long tally_thread_buy(unsigned long bank, unsigned long slot, unsigned long prio,
-		      unsigned long fault_ep, void (*fn)(unsigned long), unsigned long arg,
-		      void *stack_top);
+long tally_thread_buy(unsigned long bank, unsigned long slot, const struct tally_thread_spec *spec);
 
 /* ---- starting the bank server (root task) ---- */
 
