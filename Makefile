@@ -126,7 +126,7 @@ include tests/host/host.mk
 # Boot modules of each image: the first is the root task.
 FAULTS := null write-text exec-data kernel-read illegal privileged port-io \
 	bad-syscall divide breakpoint fpu noncanonical
-RUN_MODULES := $(B)/user/init.elf,$(B)/user/bank.elf
+RUN_MODULES := $(B)/user/init.elf,$(B)/user/bank.elf,$(B)/user/kv.elf,$(B)/user/peer.elf
 comma := ,
 # bootinfo lists the first 8 modules as frames: programs the root task builds come first
 TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB),$(B)/user/peer.elf,$(B)/user/bank.elf,$(B)/user/kv.elf$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
