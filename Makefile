@@ -86,7 +86,7 @@ $(B)/tally.bin: $(B)/kernel.elf
 
 # ---- user programs --------------------------------------------------------
 
-USER_PROGS := init tests faulter bench peer
+USER_PROGS := init tests faulter bench peer bank kv
 LIBTALLY_SRC := $(wildcard user/lib/src/*.c) $(wildcard user/lib/src/*.S) $(LIB_SRC)
 LIBTALLY_OBJ := $(patsubst %,$(B)/user-obj/%.o,$(LIBTALLY_SRC))
 
@@ -126,11 +126,12 @@ include tests/host/host.mk
 # Boot modules of each image: the first is the root task.
 FAULTS := null write-text exec-data kernel-read illegal privileged port-io \
 	bad-syscall divide breakpoint fpu noncanonical
-RUN_MODULES := $(B)/user/init.elf
+RUN_MODULES := $(B)/user/init.elf,$(B)/user/bank.elf,$(B)/user/kv.elf,$(B)/user/peer.elf
 comma := ,
-TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB),$(B)/user/peer.elf$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
+# bootinfo lists the first 8 modules as frames: programs the root task builds come first
+TEST_MODULES := $(B)/user/tests.elf ram_mib=$(RAM_MIB),$(B)/user/peer.elf,$(B)/user/bank.elf,$(B)/user/kv.elf$(foreach f,$(FAULTS),$(comma)$(B)/user/faulter.elf $(f))
 TEST_MODULES := $(subst $() $(comma),$(comma),$(TEST_MODULES))
-BENCH_MODULES := $(B)/user/bench.elf,$(B)/user/peer.elf
+BENCH_MODULES := $(B)/user/bench.elf,$(B)/user/peer.elf,$(B)/user/bank.elf
 
 QEMU_RUN := tools/qemu.sh --kernel $(B)/tally.bin --ram $(RAM_MIB) --kvm $(KVM)
 

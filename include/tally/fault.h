@@ -3,8 +3,10 @@
  *
  * A user thread that breaks the machine's or the kernel's protocol is not
  * killed silently: it is stopped and the cause, the faulting address and the
- * program counter are recorded (and, from the IPC issue on, sent to its fault
- * handler). These are the causes.
+ * program counter are recorded and sent to its fault handler. These are the
+ * causes. One is not a fault: a thread with a handler that calls EXIT
+ * reports its end to the handler the same way (TALLY_FAULT_EXIT), so whoever
+ * watches it learns of every way it stops.
  */
 #ifndef TALLY_FAULT_H
 #define TALLY_FAULT_H
@@ -21,6 +23,7 @@ enum tally_fault {
 	TALLY_FAULT_OTHER_EXCEPTION,/* any other CPU exception: code = vector */
 	TALLY_FAULT_BAD_SYSCALL,    /* unknown system-call number: code = number */
 	TALLY_FAULT_TIMEOUT,        /* the budget it ran on (lent by a caller) ran out */
+	TALLY_FAULT_EXIT,           /* not a fault: the thread called EXIT; code = its status */
 	TALLY_FAULT_COUNT
 };
 
@@ -44,6 +47,7 @@ tally_fault_name(long f)
 		[TALLY_FAULT_OTHER_EXCEPTION] = "exception",
 		[TALLY_FAULT_BAD_SYSCALL] = "bad system call",
 		[TALLY_FAULT_TIMEOUT] = "budget ran out",
+		[TALLY_FAULT_EXIT] = "exit",
 	};
 
 	if (f < 0 || f >= TALLY_FAULT_COUNT)

@@ -21,7 +21,8 @@
 enum tally_syscall {
 	TALLY_SYS_NULL = 0,          /* does nothing: the cheapest round trip */
 	TALLY_SYS_YIELD,             /* give up the rest of the time slice */
-	TALLY_SYS_EXIT,              /* stop the calling thread for good */
+	TALLY_SYS_EXIT,              /* (status): end the calling thread; a thread with a
+	                                fault handler reports it there first (TALLY_FAULT_EXIT) */
 	TALLY_SYS_CLOCK,             /* rdx = timer ticks since boot */
 	TALLY_SYS_DEBUG_WRITE,       /* (ptr, len): write bytes to the console */
 	TALLY_SYS_DEBUG_THREAD_INFO, /* (index, struct tally_thread_info *out) */

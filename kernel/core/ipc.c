@@ -158,7 +158,7 @@ ipc_wake_error(struct thread *t, enum tally_error err)
 	if (t->ipc_flags & IPC_FAULT) {
 		/* nobody will handle the fault any more */
 		t->ipc_flags = 0;
-		thread_stop_faulted(t);
+		thread_fault_end(t);
 		return;
 	}
 	t->ipc_flags = 0;
@@ -356,9 +356,13 @@ ipc_reply(struct thread *t, struct reply *r)
 	c->reply = NULL;
 	if (c->ipc_flags & IPC_FAULT) {
 		c->ipc_flags = 0;
-		/* a pc outside user space (a jump to a non-canonical address) cannot resume */
-		if (tally_msginfo_label(info) != 0 || !arch_regs_resumable(&c->regs)) {
-			thread_stop_faulted(c);
+		/*
+		 * a pc outside user space (a jump to a non-canonical address) cannot
+		 * resume; an exit is over whatever the answer
+		 */
+		if (tally_msginfo_label(info) != 0 || !arch_regs_resumable(&c->regs) ||
+		    c->fault.cause == TALLY_FAULT_EXIT) {
+			thread_fault_end(c);
 			return TALLY_OK;
 		}
 		c->fault.cause = TALLY_FAULT_NONE;

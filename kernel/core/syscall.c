@@ -317,7 +317,7 @@ syscall_dispatch(struct thread *t)
 		sched_yield();
 		break;
 	case TALLY_SYS_EXIT:
-		thread_exit(t);
+		thread_exit(t, a0);
 		break;
 	case TALLY_SYS_CLOCK:
 		syscall_return(t, TALLY_OK, clock_ticks());

@@ -82,11 +82,34 @@ thread_fault(struct thread *t, enum tally_fault cause, uint64_t addr, uint64_t p
 		sched_current_gone();
 }
 
-void
-thread_exit(struct thread *t)
+static void
+thread_exited(struct thread *t)
 {
 	t->state = TALLY_THREAD_EXITED;
 	thread_off_cpu(t);
+}
+
+void
+thread_fault_end(struct thread *t)
+{
+	if (t->fault.cause == TALLY_FAULT_EXIT)
+		thread_exited(t);
+	else
+		thread_stop_faulted(t);
+}
+
+void
+thread_exit(struct thread *t, uint64_t status)
+{
+	uint64_t pc = arch_regs_pc(&t->regs);
+
+	if (cap_type(&t->slots[TCB_SLOT_FAULT_EP].cap) != TALLY_OBJ_ENDPOINT) {
+		thread_exited(t);
+		return;
+	}
+	/* resumed before the answer (suspended while reporting), it exits again */
+	arch_regs_restart_syscall(&t->regs);
+	thread_fault(t, TALLY_FAULT_EXIT, 0, pc, status);
 }
 
 /*

@@ -714,6 +714,67 @@ START_TEST(a_fault_is_a_call_to_the_fault_endpoint_and_the_answer_resumes_or_sto
 }
 END_TEST
 
+/*
+ * A thread with a fault handler reports its EXIT there as a fault
+ * (TALLY_FAULT_EXIT, the status as the code) and ends, silently, whatever
+ * the answer; when the handler goes away first, it ends all the same.
+ */
+START_TEST(an_exit_is_reported_to_the_fault_handler_and_ends_the_thread)
+{
+	const unsigned long FEP = F, FEPB = F + 1, R = F + 2;
+	struct thread *h, *t;
+	uint64_t pc, restarts;
+	size_t console;
+
+	ipc_setup();
+	make(TALLY_OBJ_ENDPOINT, FEP);
+	EXPECT_OK(mint(ROOT, FEPB, FEP, TALLY_RIGHT_WRITE, 0xe));
+	make(TALLY_OBJ_REPLY, R);
+	h = spawn(F + 10, 10);
+	t = spawn(F + 11, 10);
+	EXPECT_OK(configure(F + 11, ROOT, 0, 0, FEPB));
+	pc = t->regs.pc;
+	restarts = t->regs.restarts;
+	console = fake_console_len;
+
+	ck_assert_int_eq(u_recv(h, FEP, R), PENDING);
+	ck_assert_int_eq(sys(t, TALLY_SYS_EXIT, 7, 0, NULL, 0), PENDING);
+	EXPECT_THREAD(t, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	ck_assert_uint_eq(got_badge(h), 0xe);
+	ck_assert_uint_eq(got_info(h), tally_msginfo(TALLY_LABEL_FAULT, TALLY_FAULT_MSG_WORDS, 0));
+	expect_words(h, MSG(TALLY_FAULT_EXIT, 0, pc, 7), 4);
+	/* resumed before the answer, it would issue EXIT again */
+	ck_assert_uint_eq(t->regs.restarts, restarts + 1);
+
+	/* label 0 does not resume an exit: the thread has ended */
+	ck_assert_int_eq(u_send(h, R, tally_msginfo(0, 0, 0), NULL), TALLY_OK);
+	EXPECT_THREAD(t, TALLY_THREAD_EXITED, PENDING);
+	ck_assert(!t->queued);
+	EXPECT_OK(INV(F + 11, TALLY_TCB_INFO));
+	ck_assert_uint_eq(mr[0], TALLY_THREAD_EXITED);
+	ck_assert_uint_eq(mr[1], TALLY_FAULT_EXIT);
+	ck_assert_uint_eq(mr[4], 7);
+	ck_assert_uint_eq(fake_console_len, console);
+
+	/* resumed, it exits again; its handler's endpoint goes before anyone receives */
+	EXPECT_OK(INV(F + 11, TALLY_TCB_RESUME));
+	ck_assert_int_eq(sys(t, TALLY_SYS_EXIT, 8, 0, NULL, 0), PENDING);
+	EXPECT_THREAD(t, TALLY_THREAD_BLOCKED_SEND, PENDING);
+	EXPECT_OK(delete(ROOT, FEPB));
+	EXPECT_OK(delete(ROOT, FEP));
+	EXPECT_OK(configure(F + 11, ROOT, 0, 0, 0));   /* its copy was the last one */
+	EXPECT_THREAD(t, TALLY_THREAD_EXITED, PENDING);
+	ck_assert_uint_eq(t->fault.code, 8);
+	ck_assert_uint_eq(fake_console_len, console);
+
+	/* without a handler, EXIT ends the thread at once */
+	EXPECT_OK(INV(F + 11, TALLY_TCB_RESUME));
+	ck_assert_int_eq(sys(t, TALLY_SYS_EXIT, 9, 0, NULL, 0), PENDING);
+	EXPECT_THREAD(t, TALLY_THREAD_EXITED, PENDING);
+	ipc_teardown();
+}
+END_TEST
+
 /* ---- thread states ---- */
 
 START_TEST(exit_suspend_and_resume_move_a_thread_between_states)
@@ -1008,6 +1069,7 @@ ipc_suite(void)
 	tcase_add_test(tc, notifications_or_badges_and_wait_takes_the_word);
 	tcase_add_test(tc, a_bound_notification_ends_an_endpoint_wait);
 	tcase_add_test(tc, a_fault_is_a_call_to_the_fault_endpoint_and_the_answer_resumes_or_stops);
+	tcase_add_test(tc, an_exit_is_reported_to_the_fault_handler_and_ends_the_thread);
 	tcase_add_test(tc, exit_suspend_and_resume_move_a_thread_between_states);
 	tcase_add_test(tc, suspend_cancels_every_kind_of_wait);
 	tcase_add_test(tc, a_stale_reply_answers_dead_peer_once_and_costs_nothing);

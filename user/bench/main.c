@@ -10,8 +10,10 @@
  * per figure:
  *   BENCH <name> <unit> median=<n> min=<n> max=<n> iters=<n>
  */
+#include <libtally/bank.h>
 #include <libtally/cap.h>
 #include <libtally/ipc.h>
+#include <libtally/supervisor.h>
 #include <libtally/thread.h>
 #include <libtally/process.h>
 #include <libtally/rle.h>
@@ -336,18 +338,21 @@ ipc_benches(const char *unit, unsigned long overhead)
 #define SLOT_FRAMES 2000        /* root slots for the fault benchmark's frames */
 #define SLOT_TOP 3500           /* and down from here, slots for the process builder */
 
-static unsigned long proc_slot_next = SLOT_TOP;
+static unsigned long proc_slot_next = SLOT_TOP, proc_slot_freed[256], proc_slot_nfreed;
 
 static unsigned long
 proc_slot_alloc(void)
 {
+	if (proc_slot_nfreed)
+		return proc_slot_freed[--proc_slot_nfreed];
 	return proc_slot_next--;
 }
 
 static void
 proc_slot_free(unsigned long slot)
 {
-	(void)slot;   /* the benchmark image ends soon; slots are not reused */
+	if (proc_slot_nfreed < sizeof(proc_slot_freed) / sizeof(proc_slot_freed[0]))
+		proc_slot_freed[proc_slot_nfreed++] = slot;
 }
 
 static void
@@ -606,6 +611,141 @@ bomb_bench(const char *unit, unsigned long overhead)
 	tally_tcb_suspend(victim);
 }
 
+/* ---- the space bank and the supervisor ---- */
+
+#define SUP_SCRATCH 0x630000000000ul
+#define SPAWN_ITERS 50
+
+static unsigned long bank_server, bank_root, bank_b, bank_keep[2];
+
+static void
+bank_setup(const struct tally_bootinfo *bi)
+{
+	struct tally_proc_env env = {
+		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE, .scratch = 0x610000000000ul,
+		.sched_control = TALLY_SLOT_SCHED_CONTROL,
+		.slot_alloc = proc_slot_alloc, .slot_free = proc_slot_free,
+	};
+	unsigned long list[TALLY_BOOTINFO_UNTYPEDS], n = 0, i;
+	long err;
+
+	/* the server is built from, and sells, every RAM Untyped but the benchmark's own */
+	for (i = 0; i < bi->untyped_count; i++) {
+		unsigned long u = bi->untyped_first + i;
+
+		if (bi->untyped[i].device || u == bench_untyped)
+			continue;
+		if (!env.untyped || bi->untyped[i].size_bits >
+		    bi->untyped[env.untyped - bi->untyped_first].size_bits)
+			env.untyped = u;
+		list[n++] = u;
+	}
+	err = tally_bank_server_start(&env, tally_proc_module(bi, "bank.elf"), list, n,
+				      TALLY_PRIO_MAX, &bank_server, &bank_root);
+	bank_b = proc_slot_alloc();
+	bank_keep[0] = proc_slot_alloc();
+	bank_keep[1] = proc_slot_alloc();
+	if (!err)
+		err = tally_bank_create(bank_root, 64ul << 20, ROOT, bank_b);
+	/* one object of each class stays, so the measured ones find their chunk in use */
+	if (!err)
+		err = tally_bank_alloc(bank_b, TALLY_OBJ_ENDPOINT, 0, ROOT, bank_keep[0]);
+	if (!err)
+		err = tally_bank_alloc(bank_b, TALLY_OBJ_FRAME_4K, 0, ROOT, bank_keep[1]);
+	if (err)
+		bench_fail("starting the bank server", err);
+}
+
+static void
+op_bank_alloc_endpoint(void)
+{
+	tally_bank_alloc(bank_b, TALLY_OBJ_ENDPOINT, 0, ROOT, bench_slot);
+}
+
+static void
+op_bank_alloc_frame4k(void)
+{
+	tally_bank_alloc(bank_b, TALLY_OBJ_FRAME_4K, 0, ROOT, bench_slot);
+}
+
+static void
+undo_bank_alloc(void)
+{
+	tally_bank_free(bank_b, ROOT, bench_slot);
+}
+
+/* Destroy a bank holding n endpoints (in the big CNode); each sample is per object. */
+static struct stats
+measure_bank_destroy(unsigned long n, unsigned long runs, unsigned long overhead)
+{
+	unsigned long r, i, made, t0, t1, x = proc_slot_alloc();
+	long err;
+
+	for (r = 0; r < runs; r++) {
+		err = tally_bank_create(bank_root, 64ul << 20, ROOT, x);
+		for (i = 0; !err && i < n; i += made)
+			err = tally_bank_alloc_n(x, TALLY_OBJ_ENDPOINT, 0, bench_big, 1 + i,
+						 n - i < 256 ? n - i : 256, &made);
+		if (err)
+			bench_fail("filling a bank", err);
+		t0 = tsc();
+		err = tally_bank_destroy(x);
+		t1 = tsc();
+		if (err)
+			bench_fail("destroying a bank", err);
+		samples[r] = (t1 - t0 - overhead) / n;
+	}
+	return stats_of(samples, runs);
+}
+
+/* Spawn a process that exits at once, and reclaim it when its exit arrives. */
+static struct stats
+measure_spawn_kill(unsigned long overhead)
+{
+	static struct tally_sup sup;
+	struct tally_proc_env env = {
+		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE, .scratch = SUP_SCRATCH,
+		.sched_control = TALLY_SLOT_SCHED_CONTROL,
+		.slot_alloc = proc_slot_alloc, .slot_free = proc_slot_free,
+	};
+	struct tally_sup_spec spec = {
+		.module = tally_proc_module(tally_bootinfo, "peer.elf"), .limit = 1ul << 20,
+		.prio = TALLY_PRIO_MAX - 1, .args = "exit",
+	};
+	unsigned long ep = bench_object(TALLY_OBJ_ENDPOINT), reply = bench_object(TALLY_OBJ_REPLY);
+	unsigned long i, pid, t0, t1;
+	struct tally_sup_event ev;
+	long err = tally_sup_init(&sup, &env, bank_b, ep, reply);
+
+	for (i = 0; !err && i < SPAWN_ITERS + 5; i++) {
+		t0 = tsc();
+		err = tally_sup_spawn(&sup, &spec, &pid);
+		if (!err)
+			err = tally_sup_start(&sup, pid);
+		if (!err)
+			err = tally_sup_wait(&sup, &ev, true);
+		t1 = tsc();
+		if (i >= 5)   /* a short warm-up */
+			samples[i - 5] = t1 - t0 - overhead;
+	}
+	if (err || ev.kind != TALLY_SUP_EXITED)
+		bench_fail("spawning and reclaiming", err);
+	return stats_of(samples, SPAWN_ITERS);
+}
+
+static void
+bank_benches(const struct tally_bootinfo *bi, const char *unit, unsigned long overhead)
+{
+	bank_setup(bi);
+	report("bank_alloc_endpoint", unit,
+	       measure_undo(op_bank_alloc_endpoint, undo_bank_alloc, overhead));
+	report("bank_alloc_frame4k", unit,
+	       measure_undo(op_bank_alloc_frame4k, undo_bank_alloc, overhead));
+	report_n("bank_destroy_per_obj_1k", unit, measure_bank_destroy(1000, 21, overhead), 21);
+	report_n("bank_destroy_per_obj_100k", unit, measure_bank_destroy(100000, 3, overhead), 3);
+	report_n("spawn_kill", unit, measure_spawn_kill(overhead), SPAWN_ITERS);
+}
+
 int
 main(const struct tally_bootinfo *bi)
 {
@@ -624,6 +764,7 @@ main(const struct tally_bootinfo *bi)
 	cross_as_bench(bi, unit, overhead);
 	pagefault_bench(unit, overhead);
 	bomb_bench(unit, overhead);
+	bank_benches(bi, unit, overhead);
 	tally_debug_shutdown(TALLY_SHUTDOWN_SUCCESS);
 	return 0;
 }

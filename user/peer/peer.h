@@ -15,6 +15,16 @@ enum peer_event {
 	PEER_CALLER_GONE,        /* the notification bound to its Reply fired */
 	PEER_REPLY_DONE,         /* its reply ended (value: the error) */
 	PEER_TIMEOUT,            /* (the suite's watchdog) nothing happened for too long */
+	PEER_HELD,               /* a holder calls: its endpoint comes with the call */
 };
+
+/* The status the "exit" role exits with. */
+#define PEER_EXIT_STATUS 7
+
+/* How many keys a kvclient puts before its endless SCAN. */
+#define PEER_KV_KEYS 20
+
+/* Where a holder maps the shared frame (and its own frame after it). */
+#define PEER_HOLD_VA 0x20000000ul
 
 #endif

@@ -13,6 +13,7 @@
 #include <libtally/start.h>
 #include <libtally/stdio.h>
 #include <libtally/syscall.h>
+#include <libtally/bank.h>
 
 struct test {
 	const char *name;
@@ -96,6 +97,11 @@ void test_object_free(unsigned long slot);
  * test_thread_free deletes it (whatever state it is in) and frees its stack.
  */
 unsigned long test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio);
+/*
+ * The same, sharing the main thread's IPC buffer (tally_ipcbuf()), so that
+ * it can call the bank; the main thread must not use it meanwhile.
+ */
+unsigned long test_thread_ipc(void (*fn)(unsigned long), unsigned long arg, unsigned long prio);
 void test_thread_free(unsigned long tcb);
 
 /* A thread's state (enum tally_thread_state), ~0 if the call fails. */
@@ -115,5 +121,30 @@ void test_settle(void);
 
 /* Check the kernel's invariants (debug builds); false if the call failed. */
 bool test_kernel_consistent(void);
+
+/*
+ * The space bank server (user/bank), started on first use from every RAM
+ * Untyped but the largest (test_untyped's, which the other tests use) and
+ * then left running: its owner's endpoint and a FULL capability to the
+ * root bank. The server runs at TEST_BANK_PRIO.
+ */
+struct test_bank {
+	unsigned long server, root;
+};
+#define TEST_BANK_PRIO 254
+const struct test_bank *test_bank(void);
+
+/* The bank server's pool report, and whether its free bytes are its total less the root's use. */
+bool test_bank_pool(struct tally_bank_pool *out);
+bool test_bank_balanced(void);
+
+/*
+ * The suite's supervisor (libtally/supervisor.h), made on first use on a
+ * bank of its own under the root bank (test_sup_bank), which every process
+ * it spawns is paid from.
+ */
+struct tally_sup;
+struct tally_sup *test_sup(void);
+unsigned long test_sup_bank(void);
 
 #endif

@@ -397,10 +397,10 @@ touch_and_read(unsigned long arg)
 	(void)arg;
 	p[0] = 0x5eed;          /* faults: nothing is mapped here yet */
 	pf_seen = p[0];
-	tally_exit();
+	tally_exit_status(0x5e);
 }
 
-TEST(a_page_fault_handler_maps_a_page_and_the_thread_goes_on)
+TEST(a_page_fault_handler_maps_a_page_and_the_thread_goes_on_and_reports_its_exit)
 {
 	unsigned long ep = test_object(TALLY_OBJ_ENDPOINT, 0);
 	unsigned long reply = test_object(TALLY_OBJ_REPLY, 0);
@@ -428,8 +428,15 @@ TEST(a_page_fault_handler_maps_a_page_and_the_thread_goes_on)
 	EXPECT_ERR(TALLY_OK, tally_frame_map(frame, TALLY_SLOT_ROOT_VSPACE, PF_REGION,
 					      TALLY_RIGHT_READ | TALLY_RIGHT_WRITE));
 	m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
+	EXPECT_ERR(TALLY_OK, tally_reply_recv(ep, reply, &m));
+	/* its handler learns of its exit too, and the thread ends when answered */
+	EXPECT_EQ(TALLY_LABEL_FAULT, tally_msginfo_label(m.info));
+	EXPECT_EQ(TALLY_FAULT_EXIT, m.mr[0]);
+	EXPECT_EQ(0x5e, m.mr[3]);
+	EXPECT_EQ(TALLY_THREAD_BLOCKED_REPLY, test_thread_state(tcb));
+	m = (struct tally_msg){ .info = tally_msginfo(0, 0, 0) };
 	EXPECT_ERR(TALLY_OK, tally_reply(reply, &m));
-	EXPECT_TRUE(test_wait_state(tcb, TALLY_THREAD_EXITED));
+	EXPECT_EQ(TALLY_THREAD_EXITED, test_thread_state(tcb));
 	EXPECT_EQ(0x5eed, pf_seen);
 	EXPECT_EQ(0x5eed, *(volatile unsigned long *)PF_REGION);
 	test_object_free(tcb);

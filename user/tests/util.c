@@ -4,6 +4,8 @@
  */
 #include "test.h"
 #include <libtally/ipc.h>
+#include <libtally/process.h>
+#include <libtally/supervisor.h>
 #include <libtally/thread.h>
 
 #define ROOT TALLY_SLOT_ROOT_CNODE
@@ -101,8 +103,9 @@ test_object_free(unsigned long slot)
 static _Alignas(16) unsigned char stacks[STACKS][STACK_SIZE];
 static unsigned long stack_owner[STACKS];   /* TCB slot using each stack, 0 if free */
 
-unsigned long
-test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio)
+/* A thread of the suite's (see test.h); ipc: share the main thread's IPC buffer. */
+static unsigned long
+thread_make(void (*fn)(unsigned long), unsigned long arg, unsigned long prio, bool ipc)
 {
 	unsigned long tcb, i;
 
@@ -113,7 +116,9 @@ test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio)
 	tcb = test_object(TALLY_OBJ_THREAD, 0);
 	if (!tcb)
 		return 0;
-	if (tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE, 0, 0, 0) != TALLY_OK ||
+	if (tally_tcb_configure(tcb, ROOT, TALLY_SLOT_ROOT_VSPACE,
+				ipc ? TALLY_SLOT_ROOT_IPC_BUFFER : 0, ipc ? TALLY_BOOT_IPC_BUFFER : 0,
+				0) != TALLY_OK ||
 	    tally_tcb_set_priority(tcb, prio) != TALLY_OK || !test_time_for(tcb, 1, 1) ||
 	    tally_tcb_start(tcb, fn, arg, stacks[i] + STACK_SIZE) != TALLY_OK) {
 		test_object_free(tcb);
@@ -121,6 +126,18 @@ test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio)
 	}
 	stack_owner[i] = tcb;
 	return tcb;
+}
+
+unsigned long
+test_thread(void (*fn)(unsigned long), unsigned long arg, unsigned long prio)
+{
+	return thread_make(fn, arg, prio, false);
+}
+
+unsigned long
+test_thread_ipc(void (*fn)(unsigned long), unsigned long arg, unsigned long prio)
+{
+	return thread_make(fn, arg, prio, true);
 }
 
 void
@@ -184,4 +201,108 @@ test_settle(void)
 		tally_wait(settle_ntfn, 0);
 	test_thread_free(t);
 	test_object_free(settle_ntfn);
+}
+
+/* ---- the space bank ---- */
+
+#define BANK_SCRATCH 0x610000000000ul
+
+const struct test_bank *
+test_bank(void)
+{
+	static struct test_bank tb;
+	const struct tally_bootinfo *bi = tally_bootinfo;
+	unsigned long i, list[TALLY_BOOTINFO_UNTYPEDS], n = 0, keep = test_untyped(), best = 0;
+	struct tally_proc_env env = {
+		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE, .scratch = BANK_SCRATCH,
+		.sched_control = TALLY_SLOT_SCHED_CONTROL,
+		.slot_alloc = test_slot, .slot_free = test_slot_free,
+	};
+	long err;
+
+	if (tb.server)
+		return &tb;
+	/* the server is built from the largest Untyped but the suite's; it sells all the rest */
+	for (i = 0; i < bi->untyped_count; i++) {
+		unsigned long u = bi->untyped_first + i;
+
+		if (bi->untyped[i].device || u == keep)
+			continue;
+		if (!best || bi->untyped[i].size_bits > bi->untyped[best - bi->untyped_first].size_bits)
+			best = u;
+		list[n++] = u;
+	}
+	env.untyped = best;
+	err = tally_bank_server_start(&env, tally_proc_module(bi, "bank.elf"), list, n,
+				      TEST_BANK_PRIO, &tb.server, &tb.root);
+	if (err) {
+		printf("  (starting the bank server: %s)\n", tally_error_name(err));
+		tb.server = 0;
+		return NULL;
+	}
+	return &tb;
+}
+
+bool
+test_bank_pool(struct tally_bank_pool *out)
+{
+	const struct test_bank *tb = test_bank();
+
+	return tb && tally_bank_pool(tb->server, out) == TALLY_OK;
+}
+
+bool
+test_bank_balanced(void)
+{
+	struct tally_bank_pool p;
+	struct tally_bank_info root;
+
+	if (!test_bank_pool(&p) || tally_bank_info(test_bank()->root, &root) != TALLY_OK)
+		return false;
+	if (p.free + root.use != p.total || p.destroying)
+		printf("  (pool: free %lu + root's use %lu != total %lu, %lu destructions)\n",
+		       p.free, root.use, p.total, p.destroying);
+	return p.free + root.use == p.total && !p.destroying;
+}
+
+/* ---- the supervisor ---- */
+
+#define SUP_SCRATCH 0x630000000000ul
+#define SUP_BANK_LIMIT (64ul << 20)
+
+static struct tally_sup sup;
+static unsigned long sup_bank;
+
+struct tally_sup *
+test_sup(void)
+{
+	struct tally_proc_env env = {
+		.root_cnode = ROOT, .root_vspace = TALLY_SLOT_ROOT_VSPACE, .scratch = SUP_SCRATCH,
+		.sched_control = TALLY_SLOT_SCHED_CONTROL,
+		.slot_alloc = test_slot, .slot_free = test_slot_free,
+	};
+	const struct test_bank *tb = test_bank();
+	unsigned long ep, reply;
+
+	if (sup_bank)
+		return &sup;
+	if (!tb)
+		return NULL;
+	sup_bank = test_slot();
+	ep = test_slot();
+	reply = test_slot();
+	if (tally_bank_create(tb->root, SUP_BANK_LIMIT, ROOT, sup_bank) ||
+	    tally_bank_alloc(sup_bank, TALLY_OBJ_ENDPOINT, 0, ROOT, ep) ||
+	    tally_bank_alloc(sup_bank, TALLY_OBJ_REPLY, 0, ROOT, reply) ||
+	    tally_sup_init(&sup, &env, sup_bank, ep, reply)) {
+		sup_bank = 0;
+		return NULL;
+	}
+	return &sup;
+}
+
+unsigned long
+test_sup_bank(void)
+{
+	return test_sup() ? sup_bank : 0;
 }

@@ -107,8 +107,20 @@ void thread_fault(struct thread *t, enum tally_fault cause, uint64_t addr,
 /* Stop t for good (FAULTED) and report it; used when no handler takes the fault. */
 void thread_stop_faulted(struct thread *t);
 
-/* Stop `t` for good at its own request. */
-void thread_exit(struct thread *t);
+/*
+ * t's fault report ended without t resuming (the handler answered with a
+ * non-zero label, or the handler's endpoint or Reply went away): a report
+ * of an exit ends the thread (EXITED, silently), any other fault stops it
+ * (FAULTED, with a console line).
+ */
+void thread_fault_end(struct thread *t);
+
+/*
+ * EXIT: t ends at its own request, with `status`. A thread with a fault
+ * handler first reports it there as a fault (TALLY_FAULT_EXIT, code =
+ * status) and ends when the report is answered; one without ends now.
+ */
+void thread_exit(struct thread *t, uint64_t status);
 
 /*
  * Take t out of whatever it is blocked in (queue, Reply), leaving it

@@ -1,5 +1,6 @@
 /* Building processes from boot modules: see <libtally/process.h>. */
 #include <libtally/process.h>
+#include <libtally/bank.h>
 #include <libtally/cap.h>
 #include <libtally/thread.h>
 #include <string.h>
@@ -42,10 +43,23 @@ struct build {
 	const struct tally_module_desc *m;
 };
 
+/* A new object for the process, bought from its Untyped or its bank, in the caller's slot. */
 static long
 new_object(struct build *b, unsigned long type, unsigned long size_bits, unsigned long slot)
 {
+	if (b->p->bank)
+		return tally_bank_alloc(b->p->bank, type, size_bits, b->env->root_cnode, slot);
 	return tally_untyped_retype(b->p->untyped, type, size_bits, b->env->root_cnode, slot, 1);
+}
+
+/* Give back an object new_object made (through the bank, which accounts for it). */
+static void
+drop_object(struct build *b, unsigned long slot)
+{
+	if (b->p->bank)
+		tally_bank_free(b->p->bank, b->env->root_cnode, slot);
+	else
+		tally_cnode_delete(b->env->root_cnode, slot);
 }
 
 /* Make a table of `type` and map it into `pml4` at va; it is kept in slot. */
@@ -205,15 +219,21 @@ map_module(struct build *b)
 
 	if (b->m->pages * PAGE > SCRATCH_FILL)
 		return TALLY_ERR_RANGE;
-	err = map_table(b, TALLY_OBJ_PDPT, env->root_vspace, env->scratch, b->scratch_tables[0]);
-	if (err == TALLY_ERR_SLOT_OCCUPIED) {
-		tally_cnode_delete(env->root_cnode, b->scratch_tables[0]);
-		err = TALLY_OK;   /* a PDPT is there already */
+	err = TALLY_OK;
+	if (!env->scratch_mapped) {
+		err = map_table(b, TALLY_OBJ_PDPT, env->root_vspace, env->scratch,
+				b->scratch_tables[0]);
+		if (err == TALLY_ERR_SLOT_OCCUPIED) {
+			drop_object(b, b->scratch_tables[0]);
+			err = TALLY_OK;   /* a PDPT is there already */
+		}
+		if (!err)
+			err = map_table(b, TALLY_OBJ_PD, env->root_vspace, env->scratch,
+					b->scratch_tables[1]);
+		if (!err)
+			err = map_table(b, TALLY_OBJ_PT, env->root_vspace, env->scratch,
+					b->scratch_tables[2]);
 	}
-	if (!err)
-		err = map_table(b, TALLY_OBJ_PD, env->root_vspace, env->scratch, b->scratch_tables[1]);
-	if (!err)
-		err = map_table(b, TALLY_OBJ_PT, env->root_vspace, env->scratch, b->scratch_tables[2]);
 	for (i = 0; !err && i < b->m->pages; i++)
 		err = tally_frame_map(b->m->first_slot + i, env->root_vspace,
 				      env->scratch + SCRATCH_IMAGE + i * PAGE, TALLY_RIGHT_READ);
@@ -229,8 +249,13 @@ unmap_module(struct build *b)
 
 	for (i = 0; i < b->m->pages; i++)
 		tally_frame_unmap(b->m->first_slot + i);
-	for (i = 3; i-- > 0;)
-		tally_cnode_delete(b->env->root_cnode, b->scratch_tables[i]);
+	for (i = 3; !b->env->scratch_mapped && i-- > 0;) {
+		struct tally_slot_info si;
+
+		if (tally_cnode_inspect(b->env->root_cnode, b->scratch_tables[i], &si) == TALLY_OK &&
+		    si.type != TALLY_OBJ_NULL)
+			drop_object(b, b->scratch_tables[i]);
+	}
 }
 
 /* The information page: a boot-info record with the process's arguments. */
@@ -243,64 +268,39 @@ info_page(struct build *b, const char *args)
 	bi.magic = TALLY_BOOTINFO_MAGIC;
 	bi.size = sizeof(bi);
 	bi.thread_index = ~0ul;
-	bi.root_cnode_radix = TALLY_PROC_RADIX;
-	bi.first_free_slot = TALLY_PROC_SLOT_FREE;
+	bi.root_cnode_radix = b->p->radix;
+	bi.first_free_slot = b->p->next_free + 1;   /* after this page's own slot */
 	strlcpy(bi.args, args ? args : "", sizeof(bi.args));
 	return child_page(b, TALLY_PROC_INFO, TALLY_RIGHT_READ, &bi, sizeof(bi), NULL);
 }
 
+/*
+ * The process's thread: configured with its CSpace (the guarded copy in the
+ * caller's slot `guarded`), address space, IPC buffer and fault endpoint,
+ * at priority prio, to start at entry. Threads are made here only.
+ */
 static long
-build(struct build *b, unsigned long prio, const char *args, unsigned long fault_ep)
+proc_thread(struct build *b, unsigned long guarded, unsigned long ipc, unsigned long entry,
+	    unsigned long prio, unsigned long fault_ep)
 {
-	const struct tally_proc_env *env = b->env;
 	struct tally_proc *p = b->p;
-	unsigned long entry = 0, ipc = env->slot_alloc(), guarded = env->slot_alloc(), i;
 	struct tally_regs regs = { 0 };
-	long err;
+	long err = new_object(b, TALLY_OBJ_THREAD, 0, p->thread);
 
-	err = new_object(b, TALLY_OBJ_CNODE, TALLY_PROC_RADIX, p->cnode);
-	if (!err)
-		err = new_object(b, TALLY_OBJ_PML4, 0, p->vspace);
-	if (!err)
-		err = new_object(b, TALLY_OBJ_THREAD, 0, p->thread);
+	/* its time, from what the process is made of: the whole CPU until the caller says */
 	if (!err)
 		err = new_object(b, TALLY_OBJ_SCHED_CONTEXT, 0, p->sc);
 	if (!err)
-		err = tally_sched_control_configure(env->sched_control, p->sc, 1, 1);
+		err = tally_sched_control_configure(b->env->sched_control, p->sc, 1, 1);
 	if (!err)
 		err = tally_tcb_set_sched_context(p->thread, p->sc);
-	/* its own CNode, guarded so that cptr n is its slot n */
+	/* and a spare context, for one more thread it may make */
 	if (!err)
-		err = tally_cnode_mint(env->root_cnode, guarded, p->cnode, 64, TALLY_RIGHTS_ALL,
-				       64 - TALLY_PROC_RADIX);
+		err = new_object(b, TALLY_OBJ_SCHED_CONTEXT, 0, b->tmp);
 	if (!err)
-		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_CNODE, guarded, 64, TALLY_RIGHTS_ALL);
+		err = tally_sched_control_configure(b->env->sched_control, b->tmp, 1, 1);
 	if (!err)
-		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_VSPACE, p->vspace, 64, TALLY_RIGHTS_ALL);
-	if (!err)
-		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_THREAD, p->thread, 64, TALLY_RIGHTS_ALL);
-	p->next_free = 16;   /* the builder's pages and tables go from 16; gifts from 8 */
-	if (!err)
-		err = map_table(b, TALLY_OBJ_PDPT, p->vspace, 0, b->tmp);
-	if (!err)
-		err = stash(b);
-	if (!err)
-		err = map_table(b, TALLY_OBJ_PD, p->vspace, 0, b->tmp);
-	if (!err)
-		err = stash(b);
-	if (!err)
-		err = map_module(b);
-	if (!err)
-		err = load_image(b, &entry);
-	for (i = 1; !err && i <= STACK_PAGES; i++)
-		err = child_page(b, TALLY_PROC_STACK_TOP - i * PAGE,
-				 TALLY_RIGHT_READ | TALLY_RIGHT_WRITE, NULL, 0, NULL);
-	if (!err)
-		err = child_page(b, TALLY_PROC_IPC_BUFFER, TALLY_RIGHT_READ | TALLY_RIGHT_WRITE,
-				 NULL, 0, &ipc);
-	if (!err)
-		err = info_page(b, args);
-	unmap_module(b);
+		err = tally_cnode_move(p->cnode, TALLY_PROC_SLOT_SPARE_SC, b->tmp, 64);
 	if (!err)
 		err = tally_tcb_configure(p->thread, guarded, p->vspace, ipc, TALLY_PROC_IPC_BUFFER,
 					  fault_ep);
@@ -311,39 +311,106 @@ build(struct build *b, unsigned long prio, const char *args, unsigned long fault
 	regs.rdi = TALLY_PROC_INFO;
 	if (!err)
 		err = tally_tcb_write_regs(p->thread, &regs);
+	if (!err)
+		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_THREAD, p->thread, 64, TALLY_RIGHTS_ALL);
+	return err;
+}
+
+/* The address space: the image, the stack, the IPC buffer (also in the caller's slot ipc), the info page. */
+static long
+build_space(struct build *b, const char *args, unsigned long ipc, unsigned long *entry)
+{
+	struct tally_proc *p = b->p;
+	unsigned long i;
+	long err;
+
+	err = map_table(b, TALLY_OBJ_PDPT, p->vspace, 0, b->tmp);
+	if (!err)
+		err = stash(b);
+	if (!err)
+		err = map_table(b, TALLY_OBJ_PD, p->vspace, 0, b->tmp);
+	if (!err)
+		err = stash(b);
+	if (!err)
+		err = map_module(b);
+	if (!err)
+		err = load_image(b, entry);
+	for (i = 1; !err && i <= STACK_PAGES; i++)
+		err = child_page(b, TALLY_PROC_STACK_TOP - i * PAGE,
+				 TALLY_RIGHT_READ | TALLY_RIGHT_WRITE, NULL, 0, NULL);
+	if (!err)
+		err = child_page(b, TALLY_PROC_IPC_BUFFER, TALLY_RIGHT_READ | TALLY_RIGHT_WRITE,
+				 NULL, 0, &ipc);
+	if (!err)
+		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_IPC_BUFFER, ipc, 64, TALLY_RIGHTS_ALL);
+	if (!err)
+		err = info_page(b, args);
+	unmap_module(b);
+	return err;
+}
+
+static long
+build(struct build *b, const struct tally_proc_spec *spec)
+{
+	const struct tally_proc_env *env = b->env;
+	struct tally_proc *p = b->p;
+	unsigned long entry = 0, ipc = env->slot_alloc(), guarded = env->slot_alloc();
+	long err;
+
+	err = new_object(b, TALLY_OBJ_CNODE, p->radix, p->cnode);
+	if (!err)
+		err = new_object(b, TALLY_OBJ_PML4, 0, p->vspace);
+	/* its own CNode, guarded so that cptr n is its slot n */
+	if (!err)
+		err = tally_cnode_mint(env->root_cnode, guarded, p->cnode, 64, TALLY_RIGHTS_ALL,
+				       64 - p->radix);
+	if (!err)
+		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_CNODE, guarded, 64, TALLY_RIGHTS_ALL);
+	if (!err)
+		err = tally_cnode_copy(p->cnode, TALLY_PROC_SLOT_VSPACE, p->vspace, 64, TALLY_RIGHTS_ALL);
+	if (!err && p->bank)
+		err = tally_bank_mint_spend(p->bank, p->cnode, TALLY_PROC_SLOT_BANK);
+	p->next_free = TALLY_PROC_SLOT_FREE + TALLY_PROC_GIFTS;   /* the builder's pages and tables */
+	if (!err)
+		err = build_space(b, spec->args, ipc, &entry);
+	if (!err)
+		err = proc_thread(b, guarded, ipc, entry, spec->prio, spec->fault_ep);
 	/* the thread holds its own copies now */
 	tally_cnode_delete(env->root_cnode, ipc);
 	tally_cnode_delete(env->root_cnode, guarded);
 	env->slot_free(ipc);
 	env->slot_free(guarded);
-	/* gifts go to slots 8..15 */
-	p->next_free = TALLY_PROC_SLOT_FREE;
+	p->next_free = TALLY_PROC_SLOT_FREE;   /* gifts go to the slots before the builder's */
 	return err;
 }
 
 long
-tally_proc_create(struct tally_proc *p, const struct tally_proc_env *env,
-		  const struct tally_module_desc *m, unsigned untyped_bits, unsigned long prio,
-		  const char *args, unsigned long fault_ep)
+tally_proc_build(struct tally_proc *p, const struct tally_proc_env *env,
+		 const struct tally_proc_spec *spec)
 {
-	struct build b = { .p = p, .env = env, .m = m };
+	struct build b = { .p = p, .env = env, .m = spec->module };
 	unsigned i;
-	long err;
+	long err = TALLY_OK;
 
 	memset(p, 0, sizeof(*p));
-	p->untyped = env->slot_alloc();
+	p->bank = spec->bank;
+	p->radix = spec->radix ? spec->radix : TALLY_PROC_RADIX;
+	if (!p->bank)
+		p->untyped = env->slot_alloc();
 	p->cnode = env->slot_alloc();
 	p->vspace = env->slot_alloc();
 	p->thread = env->slot_alloc();
 	p->sc = env->slot_alloc();
-	p->bytes = 1ul << untyped_bits;
 	b.tmp = env->slot_alloc();
 	for (i = 0; i < 3; i++)
 		b.scratch_tables[i] = env->slot_alloc();
-	err = tally_untyped_retype(env->untyped, TALLY_OBJ_UNTYPED, untyped_bits, env->root_cnode,
-				   p->untyped, 1);
+	if (!p->bank) {
+		p->bytes = 1ul << spec->untyped_bits;
+		err = tally_untyped_retype(env->untyped, TALLY_OBJ_UNTYPED, spec->untyped_bits,
+					   env->root_cnode, p->untyped, 1);
+	}
 	if (!err)
-		err = build(&b, prio, args, fault_ep);
+		err = build(&b, spec);
 	tally_cnode_delete(env->root_cnode, b.tmp);
 	env->slot_free(b.tmp);
 	for (i = 0; i < 3; i++)
@@ -354,12 +421,25 @@ tally_proc_create(struct tally_proc *p, const struct tally_proc_env *env,
 }
 
 long
+tally_proc_create(struct tally_proc *p, const struct tally_proc_env *env,
+		  const struct tally_module_desc *m, unsigned untyped_bits, unsigned long prio,
+		  const char *args, unsigned long fault_ep)
+{
+	const struct tally_proc_spec spec = {
+		.module = m, .untyped_bits = untyped_bits, .prio = prio, .args = args,
+		.fault_ep = fault_ep,
+	};
+
+	return tally_proc_build(p, env, &spec);
+}
+
+long
 tally_proc_give(struct tally_proc *p, unsigned long cap, unsigned long rights,
 		unsigned long *child_slot)
 {
 	long err;
 
-	if (p->next_free >= 16)
+	if (p->next_free >= TALLY_PROC_SLOT_FREE + TALLY_PROC_GIFTS)
 		return TALLY_ERR_RANGE;
 	err = tally_cnode_copy(p->cnode, p->next_free, cap, 64, rights);
 	if (!err && child_slot)
@@ -367,6 +447,25 @@ tally_proc_give(struct tally_proc *p, unsigned long cap, unsigned long rights,
 	if (!err)
 		p->next_free++;
 	return err;
+}
+
+long
+tally_proc_give_at(struct tally_proc *p, unsigned long cap, unsigned long rights,
+		   unsigned long slot)
+{
+	return tally_cnode_copy(p->cnode, slot, cap, 64, rights);
+}
+
+const struct tally_module_desc *
+tally_proc_module(const struct tally_bootinfo *bi, const char *name)
+{
+	unsigned long i, k, n = strlen(name);
+
+	for (i = 0; i < bi->module_count; i++)
+		for (k = 0; bi->modules[i].name[k]; k++)
+			if (!strncmp(bi->modules[i].name + k, name, n))
+				return &bi->modules[i];
+	return NULL;
 }
 
 long
@@ -384,9 +483,13 @@ tally_proc_destroy(struct tally_proc *p, const struct tally_proc_env *env)
 		err = tally_cnode_revoke(env->root_cnode, p->untyped);
 		if (!err)
 			err = tally_cnode_delete(env->root_cnode, p->untyped);
-	}
-	if (p->untyped) {
 		env->slot_free(p->untyped);
+	} else if (p->bank) {
+		err = tally_bank_destroy(p->bank);
+		tally_cnode_delete(env->root_cnode, p->bank);   /* empty by now, unless it failed */
+		env->slot_free(p->bank);
+	}
+	if (p->cnode) {
 		env->slot_free(p->cnode);
 		env->slot_free(p->vspace);
 		env->slot_free(p->thread);

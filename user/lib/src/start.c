@@ -10,6 +10,5 @@ void
 tally_start(const struct tally_bootinfo *bi)
 {
 	tally_bootinfo = bi;
-	main(bi);
-	tally_exit();
+	tally_exit_status((unsigned long)main(bi));
 }

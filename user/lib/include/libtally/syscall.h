@@ -40,11 +40,22 @@ tally_yield(void)
 	return tally_syscall(TALLY_SYS_YIELD, 0, 0, 0, 0, 0, 0, 0);
 }
 
+/*
+ * End the calling thread with `status`. A thread with a fault handler
+ * reports its end there first (TALLY_FAULT_EXIT, the status as the code)
+ * and ends when the report is answered.
+ */
+static inline __attribute__((noreturn)) void
+tally_exit_status(unsigned long status)
+{
+	for (;;)   /* resumed after it ended, a thread exits again */
+		tally_syscall(TALLY_SYS_EXIT, status, 0, 0, 0, 0, 0, 0);
+}
+
 static inline __attribute__((noreturn)) void
 tally_exit(void)
 {
-	tally_syscall(TALLY_SYS_EXIT, 0, 0, 0, 0, 0, 0, 0);
-	__builtin_unreachable();
+	tally_exit_status(0);
 }
 
 /* Timer ticks since boot (bootinfo->tick_hz per second). */
