@@ -32,6 +32,12 @@ sc_init(void)
 	sc_release_head = NULL;
 }
 
+const struct sched_context *
+sc_release_first(void)
+{
+	return sc_release_head;
+}
+
 static bool
 sc_unlimited(const struct sched_context *sc)
 {

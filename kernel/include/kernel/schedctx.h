@@ -47,6 +47,9 @@ sc_can_run(const struct thread *t)
 /* Empty the release queue (boot; host tests between cases). */
 void sc_init(void);
 
+/* The first throttled context, the next refill (the invariant checks walk from it). */
+const struct sched_context *sc_release_first(void);
+
 /* The boot threads' contexts: the whole CPU each. */
 void sc_boot(struct thread *t, struct sched_context *sc);
 
