@@ -351,7 +351,7 @@ ipc_reply(struct thread *t, struct reply *r)
 	if (err)
 		return err;
 	timeout_disarm(c);
-	sc_give_back(r, c);
+	sc_answer(r, t, c);
 	r->caller = NULL;
 	c->reply = NULL;
 	if (c->ipc_flags & IPC_FAULT) {

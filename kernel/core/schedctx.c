@@ -228,6 +228,20 @@ sc_give_back(struct reply *r, struct thread *caller)
 }
 
 void
+sc_answer(struct reply *r, struct thread *t, struct thread *caller)
+{
+	struct sched_context *sc = r->sc;
+
+	if (sc && sc->user == t && t->active_sc == sc) {
+		/* its work for the caller is done: it stops, it is not cut short */
+		t->active_sc = NULL;
+		sc->user = NULL;
+		sched_preempt_requested = true;
+	}
+	sc_give_back(r, caller);
+}
+
+void
 sc_reply_gone(struct reply *r)
 {
 	struct sched_context *sc = r->sc;

@@ -65,6 +65,12 @@ void sc_lend(struct thread *c, struct thread *s, struct reply *r);
 /* The answer through r: the context lent through it goes back to the caller. */
 void sc_give_back(struct reply *r, struct thread *caller);
 
+/*
+ * Thread t, the current one, answers through r: as sc_give_back, and if t
+ * ran on the context lent through r it lets go of it, without a fault.
+ */
+void sc_answer(struct reply *r, struct thread *t, struct thread *caller);
+
 /* Reply r goes away or goes stale with a context lent through it. */
 void sc_reply_gone(struct reply *r);
 
