@@ -207,6 +207,7 @@ sc_lend(struct thread *c, struct thread *s, struct reply *r)
 
 	if (!sc || s->sc)
 		return;
+	sc_drop_borrowed(s);   /* what it held for an earlier caller goes home first */
 	c->active_sc = NULL;
 	sc->user = s;
 	s->active_sc = sc;
