@@ -400,7 +400,8 @@ sc_tcb_bind(struct invocation *inv, struct thread *t)
 		return TALLY_OK;
 	}
 	sc = cap_object(&s->cap);
-	if (old || sc->owner || sc->user)
+	/* (a thread running on a lent context gets one of its own once it lets go of that) */
+	if (old || sc->owner || sc->user || t->active_sc)
 		return invoke_fail(inv, TALLY_ERR_BUSY, 1, inv->mr[0], 0);
 	sc->owner = t;
 	t->sc = sc;
