@@ -298,6 +298,8 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 			break;   /* its own call destroyed it: its memory is gone */
 	} while (!one_issue && t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE);
 	ran = sched_current;
+	ck_assert_msg(!ran || sc_can_run(ran), "the scheduler runs thread '%s', which has no time",
+		      ran->name);
 	if (self->state == TALLY_THREAD_RUNNABLE)
 		become(self);
 	check_all();
@@ -328,6 +330,8 @@ tick(struct thread *t)
 	if (how == 1)
 		ck_abort_msg("the kernel halted (status %d): %s", fake_halt_status, fake_console);
 	ran = sched_current;
+	ck_assert_msg(!ran || sc_can_run(ran), "the scheduler runs thread '%s', which has no time",
+		      ran->name);
 	if (self->state == TALLY_THREAD_RUNNABLE)
 		become(self);
 	check_all();
@@ -425,7 +429,9 @@ thread_problem(const struct thread *t)
 	if (t->queued && ((t->rq_prev && t->rq_prev->rq_next != t) ||
 			  (t->rq_next && t->rq_next->rq_prev != t)))
 		return "run queue links are wrong";
-	if (t->state >= TALLY_THREAD_BLOCKED_SEND && t->regs.error != PENDING)
+	/* (a TIMEOUT fault comes while the thread runs: its registers hold what they held) */
+	if (t->state >= TALLY_THREAD_BLOCKED_SEND && t->regs.error != PENDING &&
+	    !((t->ipc_flags & IPC_FAULT) && t->fault.cause == TALLY_FAULT_TIMEOUT))
 		return "a blocked thread has an answer in its registers";
 	switch (t->state) {
 	case TALLY_THREAD_BLOCKED_SEND:

@@ -31,7 +31,7 @@ reply_at(unsigned long slot)
 	return obj(slot);
 }
 
-static __attribute__((unused)) struct endpoint *
+static struct endpoint *
 ep_at(unsigned long slot)
 {
 	return obj(slot);
@@ -131,7 +131,7 @@ expect_no_time(const char *what, struct thread *t)
 #define EXPECT_NO_TIME(t) expect_no_time(#t, (t))
 
 /* t was stopped by a TIMEOUT fault with no handler, and it was reported. */
-static __attribute__((unused)) void
+static void
 expect_timeout_stopped(const char *what, struct thread *t)
 {
 	ck_assert_msg(t->state == TALLY_THREAD_FAULTED && t->fault.cause == TALLY_FAULT_TIMEOUT,
@@ -142,10 +142,10 @@ expect_timeout_stopped(const char *what, struct thread *t)
 #define EXPECT_TIMEOUT_STOPPED(t) expect_timeout_stopped(#t, (t))
 
 /* h received t's TIMEOUT fault (t waits for the answer). */
-static __attribute__((unused)) void
+static void
 expect_timeout_fault_at(struct thread *h, struct thread *t)
 {
-	EXPECT_THREAD(t, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	ck_assert_int_eq(t->state, TALLY_THREAD_BLOCKED_REPLY);
 	ck_assert_int_eq(t->fault.cause, TALLY_FAULT_TIMEOUT);
 	ck_assert_uint_eq(got_info(h), tally_msginfo(TALLY_LABEL_FAULT, TALLY_FAULT_MSG_WORDS, 0));
 	ck_assert_uint_eq(got_mr(h, 0), TALLY_FAULT_TIMEOUT);
@@ -539,6 +539,463 @@ START_TEST(the_fast_path_lends_and_gives_back_as_the_general_path_does)
 }
 END_TEST
 
+/* C calls passive S, which calls passive D: the context goes down the chain and back up. */
+enum { C_EP1 = F, C_R1 = F + 1, C_EP2 = F + 2, C_R2 = F + 3, C_X = F + 4, C_FEP = F + 5,
+       C_HR = F + 6, C_EP3 = F + 7, C_R3 = F + 8, C_RN = F + 9, C_RNB = F + 12,
+       C_C = F + 20, C_S = F + 21, C_D = F + 22, C_H = F + 23, C_E = F + 24 };
+
+static struct thread *cc, *cs, *cd;
+
+/* The chain's threads and objects; the call goes as far as `depth` (0, 1 or 2 hops). */
+static void
+chain_fixture(unsigned depth)
+{
+	ipc_setup();
+	make(TALLY_OBJ_ENDPOINT, C_EP1);
+	make(TALLY_OBJ_REPLY, C_R1);
+	make(TALLY_OBJ_ENDPOINT, C_EP2);
+	make(TALLY_OBJ_REPLY, C_R2);
+	make(TALLY_OBJ_ENDPOINT, C_FEP);
+	make(TALLY_OBJ_REPLY, C_HR);
+	make(TALLY_OBJ_ENDPOINT, C_EP3);
+	make(TALLY_OBJ_REPLY, C_R3);
+	make(TALLY_OBJ_NOTIFICATION, C_RN);
+	EXPECT_OK(mint(ROOT, C_RNB, C_RN, TALLY_RIGHT_WRITE, 0x30));
+	EXPECT_OK(INV(C_R1, TALLY_REPLY_BIND_NOTIFICATION, C_RNB));
+	cc = spawn_timed(C_C, 10, C_X, 10, 20);
+	cs = spawn_passive(C_S, 10, C_EP1, C_R1);
+	cd = spawn_passive(C_D, 10, C_EP2, C_R2);
+	if (depth >= 1) {
+		ck_assert_int_eq(u_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+		EXPECT_ON(cs, C_X);
+	}
+	if (depth >= 2) {
+		ck_assert_int_eq(u_call(cs, C_EP2, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
+		EXPECT_ON(cd, C_X);
+		EXPECT_NO_TIME(cs);
+		ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R2));
+		ck_assert_ptr_eq(reply_at(C_R2)->sc_prev, reply_at(C_R1));
+	}
+}
+
+/* An active fault handler waits on C_FEP; thread t (in slot ts) sends its faults there. */
+static struct thread *
+fault_handler_for(unsigned long ts)
+{
+	struct thread *h = spawn(C_H, 10);
+
+	ck_assert_int_eq(u_recv(h, C_FEP, C_HR), PENDING);
+	EXPECT_OK(configure(ts, ROOT, 0, 0, C_FEP));
+	return h;
+}
+
+static void
+chain_there_and_back(bool fast)
+{
+	chain_fixture(0);
+	try_fastpath = fast;
+	ck_assert_int_eq(u_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+	ck_assert_int_eq(u_call(cs, C_EP2, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
+	ck_assert_ptr_eq(ran, cd);
+	EXPECT_ON(cd, C_X);
+	EXPECT_NO_TIME(cc);
+	EXPECT_NO_TIME(cs);
+	ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R2));
+	ck_assert_ptr_eq(reply_at(C_R2)->sc_prev, reply_at(C_R1));
+	tick(cd);
+	expect_info(C_X, 10, 20, 9, 1, 1, 0);
+
+	ck_assert_int_eq(u_reply_recv(cd, C_EP2, C_R2, tally_msginfo(0, 1, 0), MSG(3)), PENDING);
+	EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	ck_assert_uint_eq(got_mr(cs, 0), 3);
+	ck_assert_ptr_eq(ran, cs);
+	EXPECT_ON(cs, C_X);
+	EXPECT_NO_TIME(cd);
+	ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R1));
+	ck_assert_ptr_null(reply_at(C_R2)->sc);
+	tick(cs);
+	expect_info(C_X, 10, 20, 8, 2, 1, 0);
+
+	ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(4)), PENDING);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	ck_assert_uint_eq(got_mr(cc, 0), 4);
+	ck_assert_ptr_eq(ran, cc);
+	EXPECT_ON(cc, C_X);
+	EXPECT_NO_TIME(cs);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	expect_info(C_X, 10, 20, 8, 2, 0, 0);
+	ck_assert_uint_eq(fast_taken, fast ? 4 : 0);
+	ipc_teardown();
+}
+
+START_TEST(a_chain_of_passive_servers_runs_on_the_first_callers_context)
+{
+	chain_there_and_back(false);
+	chain_there_and_back(true);
+}
+END_TEST
+
+/*
+ * The Reply of a call in the chain is deleted: its caller wakes with
+ * DEAD_PEER on its context; a borrower further down that is running gets a
+ * TIMEOUT fault (to its handler, or stopped and reported); one that is
+ * blocked just loses it.
+ */
+START_TEST(a_reply_deleted_mid_chain_gives_the_context_back_to_its_caller)
+{
+	struct thread *h, *e;
+
+	/* C's Reply, while D runs on the context: D's handler hears of it */
+	chain_fixture(0);
+	h = fault_handler_for(C_D);
+	ck_assert_int_eq(u_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+	ck_assert_int_eq(u_call(cs, C_EP2, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
+	destroy(C_R1, REPLY_BYTES);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_ON(cc, C_X);
+	ck_assert(cc->queued);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	ck_assert_ptr_null(reply_at(C_R2)->sc);
+	EXPECT_THREAD(h, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	expect_timeout_fault_at(h, cd);
+	EXPECT_NO_TIME(cd);
+	EXPECT_THREAD(cs, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	EXPECT_NO_TIME(cs);
+	/* resumed by its handler, D still has no time to run on */
+	ck_assert_int_eq(u_send(h, C_HR, 0, NULL), TALLY_OK);
+	ck_assert_int_eq(cd->state, TALLY_THREAD_RUNNABLE);
+	EXPECT_NO_TIME(cd);
+	/* S's own call ends when its Reply goes */
+	destroy(C_R2, REPLY_BYTES);
+	EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_NO_TIME(cs);
+	ipc_teardown();
+
+	/* S's Reply, while D runs: S gets the context back; D, without a handler, stops */
+	chain_fixture(2);
+	destroy(C_R2, REPLY_BYTES);
+	EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_ON(cs, C_X);
+	ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R1));
+	EXPECT_TIMEOUT_STOPPED(cd);
+	EXPECT_NO_TIME(cd);
+	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(5)), PENDING);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	EXPECT_ON(cc, C_X);
+	ipc_teardown();
+
+	/* C's Reply, while D waits for an active server E: D loses the context, no fault */
+	chain_fixture(2);
+	e = spawn(C_E, 10);
+	ck_assert_int_eq(u_recv(e, C_EP3, C_R3), PENDING);
+	ck_assert_int_eq(u_call(cd, C_EP3, tally_msginfo(0, 1, 0), MSG(3)), PENDING);
+	EXPECT_ON(cd, C_X);   /* E runs on its own: nothing lent */
+	ck_assert_ptr_null(reply_at(C_R3)->sc);
+	destroy(C_R1, REPLY_BYTES);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_ON(cc, C_X);
+	EXPECT_THREAD(cd, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	EXPECT_NO_TIME(cd);
+	ck_assert_int_eq(cd->fault.cause, TALLY_FAULT_NONE);
+	ck_assert_int_eq(u_send(e, C_R3, 0, NULL), TALLY_OK);
+	EXPECT_THREAD(cd, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	EXPECT_NO_TIME(cd);
+	ipc_teardown();
+}
+END_TEST
+
+START_TEST(a_caller_that_dies_leaves_its_context_with_the_server_until_it_waits)
+{
+	const unsigned long T = F + 30;
+	struct thread *t;
+
+	/* C dies while S works for it: S finishes on C's context, which then idles */
+	chain_fixture(1);
+	kill_thread(C_C);
+	EXPECT_ON(cs, C_X);
+	ck_assert_ptr_null(sc_at(C_X)->owner);
+	ck_assert(reply_at(C_R1)->stale);
+	ck_assert_uint_eq(((struct notification *)obj(C_RN))->word, 0x30);
+	tick(cs);
+	expect_info(C_X, 10, 20, 9, 1, 1, 0);
+	ck_assert_int_eq(u_send(cs, C_R1, 0, NULL), TALLY_ERR_DEAD_PEER);
+	EXPECT_ON(cs, C_X);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	tick(cs);
+	ck_assert_int_eq(u_recv(cs, C_EP1, C_R1), PENDING);
+	EXPECT_NO_TIME(cs);
+	ck_assert_ptr_null(sc_at(C_X)->user);
+	expect_info(C_X, 10, 20, 8, 2, 0, 0);
+	/* idle, it is free for another thread */
+	t = spawn(T, 10);
+	EXPECT_OK(sc_bind(T, 0));
+	EXPECT_OK(sc_bind(T, C_X));
+	EXPECT_ON(t, C_X);
+	ipc_teardown();
+
+	/* S dies while D works for it: D finishes on C's context, which then goes home to C */
+	chain_fixture(2);
+	kill_thread(C_S);
+	EXPECT_ON(cd, C_X);
+	ck_assert(reply_at(C_R2)->stale);
+	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	ck_assert_int_eq(u_reply_recv(cd, C_EP2, C_R2, 0, NULL), TALLY_ERR_DEAD_PEER);
+	EXPECT_ON(cd, C_X);
+	ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R1));
+	ck_assert_int_eq(u_recv(cd, C_EP2, C_R2), PENDING);
+	EXPECT_NO_TIME(cd);
+	EXPECT_ON(cc, C_X);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	destroy(C_R1, REPLY_BYTES);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	ck_assert(cc->queued);
+	ipc_teardown();
+}
+END_TEST
+
+START_TEST(a_suspended_caller_gets_its_context_back_and_the_server_is_told)
+{
+	struct thread *h;
+
+	/* the server has a fault handler: it hears of the timeout */
+	chain_fixture(0);
+	h = fault_handler_for(C_S);
+	ck_assert_int_eq(u_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+	EXPECT_ON(cs, C_X);
+	EXPECT_OK(INV(C_C, TALLY_TCB_SUSPEND));
+	EXPECT_THREAD(cc, TALLY_THREAD_INACTIVE, TALLY_ERR_CANCELLED);
+	EXPECT_ON(cc, C_X);
+	ck_assert(!cc->queued);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	ck_assert(reply_at(C_R1)->stale);
+	ck_assert_uint_eq(((struct notification *)obj(C_RN))->word, 0x30);
+	expect_timeout_fault_at(h, cs);
+	EXPECT_NO_TIME(cs);
+	EXPECT_OK(INV(C_C, TALLY_TCB_RESUME));
+	ck_assert(cc->queued);
+	ck_assert_int_eq(u_send(h, C_HR, 0, NULL), TALLY_OK);
+	ck_assert_int_eq(cs->state, TALLY_THREAD_RUNNABLE);
+	EXPECT_NO_TIME(cs);
+	ipc_teardown();
+
+	/* no fault handler: the server is stopped and reported */
+	chain_fixture(1);
+	EXPECT_OK(INV(C_C, TALLY_TCB_SUSPEND));
+	EXPECT_ON(cc, C_X);
+	EXPECT_TIMEOUT_STOPPED(cs);
+	EXPECT_NO_TIME(cs);
+	ipc_teardown();
+
+	/* in a chain: the server at the end is stopped, the one in the middle waits without time */
+	chain_fixture(2);
+	EXPECT_OK(INV(C_C, TALLY_TCB_SUSPEND));
+	EXPECT_ON(cc, C_X);
+	EXPECT_TIMEOUT_STOPPED(cd);
+	EXPECT_THREAD(cs, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	EXPECT_NO_TIME(cs);
+	ck_assert_ptr_null(reply_at(C_R2)->sc);
+	ipc_teardown();
+}
+END_TEST
+
+START_TEST(a_context_destroyed_while_lent_leaves_every_party_without_it)
+{
+	const unsigned long Y = F + 31;
+	struct thread *e;
+
+	chain_fixture(2);
+	destroy(C_X, SC_BYTES);
+	EXPECT_TIMEOUT_STOPPED(cd);
+	EXPECT_NO_TIME(cd);
+	EXPECT_THREAD(cs, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	EXPECT_NO_TIME(cs);
+	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	EXPECT_NO_TIME(cc);
+	ck_assert_ptr_null(cc->sc);
+	ck_assert_ptr_null(reply_at(C_R1)->sc);
+	ck_assert_ptr_null(reply_at(C_R2)->sc);
+	destroy(C_R2, REPLY_BYTES);
+	EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_NO_TIME(cs);
+	destroy(C_R1, REPLY_BYTES);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	EXPECT_NO_TIME(cc);
+	make_sc(Y, 1, 1);
+	EXPECT_OK(sc_bind(C_C, Y));
+	ck_assert(cc->queued);
+	ipc_teardown();
+
+	/* the borrower waits for an active server: it is not faulted */
+	chain_fixture(1);
+	e = spawn(C_E, 10);
+	ck_assert_int_eq(u_recv(e, C_EP3, C_R3), PENDING);
+	ck_assert_int_eq(u_call(cs, C_EP3, tally_msginfo(0, 1, 0), MSG(3)), PENDING);
+	destroy(C_X, SC_BYTES);
+	EXPECT_NO_TIME(cs);
+	ck_assert_int_eq(cs->fault.cause, TALLY_FAULT_NONE);
+	ck_assert_int_eq(u_send(e, C_R3, 0, NULL), TALLY_OK);
+	EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	EXPECT_NO_TIME(cs);
+	ipc_teardown();
+}
+END_TEST
+
+/* A server destroyed while it runs on a lent context gives it back to its caller. */
+START_TEST(a_server_destroyed_on_a_lent_context_gives_it_back)
+{
+	chain_fixture(1);
+	kill_thread(C_S);
+	EXPECT_ON(cc, C_X);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	destroy(C_R1, REPLY_BYTES);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	ck_assert(cc->queued);
+	ipc_teardown();
+
+	/* at the end of a chain: to the server before it, then up to C */
+	chain_fixture(2);
+	kill_thread(C_D);
+	EXPECT_ON(cs, C_X);
+	ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R1));
+	EXPECT_THREAD(cs, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	kill_thread(C_S);
+	EXPECT_ON(cc, C_X);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	destroy(C_R1, REPLY_BYTES);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+	ipc_teardown();
+}
+END_TEST
+
+/* ---- sends and receives of passive servers ---- */
+
+START_TEST(a_send_to_a_passive_server_waits_for_its_answer_and_nbsend_would_block)
+{
+	const unsigned long EP = F, R = F + 1, X = F + 2, X2 = F + 3;
+	struct thread *c, *c2, *s;
+	int fast;
+
+	for (fast = 0; fast < 2; fast++) {
+		ipc_setup();
+		make(TALLY_OBJ_ENDPOINT, EP);
+		make(TALLY_OBJ_REPLY, R);
+		c = spawn_timed(F + 10, 10, X, 5, 10);
+		c2 = spawn_timed(F + 11, 10, X2, 5, 10);
+		s = spawn_passive(F + 12, 10, EP, R);
+		try_fastpath = fast;
+
+		/* NBSEND would leave the server without time: it does not happen */
+		ck_assert_int_eq(u_nbsend(c, EP, tally_msginfo(0, 1, 0), MSG(1)),
+				 TALLY_ERR_WOULD_BLOCK);
+		EXPECT_DETAIL(c, TALLY_ERR_WOULD_BLOCK, 0, 0);
+		EXPECT_THREAD(s, TALLY_THREAD_BLOCKED_RECV, PENDING);
+		ck_assert_ptr_eq(ep_at(EP)->queue.head, s);
+		EXPECT_ON(c, X);
+
+		/* SEND lends the sender's time and waits for the answer, which carries no words */
+		ck_assert_int_eq(u_send(c, EP, tally_msginfo(5, 2, 0), MSG(11, 12)), PENDING);
+		EXPECT_THREAD(c, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+		EXPECT_THREAD(s, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_uint_eq(got_info(s), tally_msginfo(5, 2, 0));
+		ck_assert_uint_eq(got_mr(s, 1), 12);
+		EXPECT_ON(s, X);
+		/* meanwhile another send queues */
+		ck_assert_int_eq(u_send(c2, EP, tally_msginfo(6, 1, 0), MSG(21)), PENDING);
+		EXPECT_THREAD(c2, TALLY_THREAD_BLOCKED_SEND, PENDING);
+		EXPECT_ON(c2, X2);
+		/* the answer ends the first send; the server takes the second on its sender's time */
+		ck_assert_int_eq(u_reply_recv(s, EP, R, tally_msginfo(9, 2, 0), MSG(91, 92)),
+				 TALLY_OK);
+		ck_assert_uint_eq(fast_taken, 0);
+		EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_uint_eq(got_info(c), tally_msginfo(5, 2, 0));
+		ck_assert_uint_eq(got_mr(c, 0), 11);
+		EXPECT_ON(c, X);
+		EXPECT_THREAD(s, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_uint_eq(got_mr(s, 0), 21);
+		EXPECT_ON(s, X2);
+		EXPECT_THREAD(c2, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+		ck_assert_int_eq(u_reply_recv(s, EP, R, 0, NULL), PENDING);
+		EXPECT_THREAD(c2, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_uint_eq(got_mr(c2, 0), 21);
+		EXPECT_ON(c2, X2);
+		EXPECT_NO_TIME(s);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/*
+ * A passive server keeps the first caller's Reply unanswered and receives
+ * the next call with a second Reply: it runs that call on the second
+ * caller's time; the first caller's context goes home meanwhile.
+ */
+START_TEST(a_passive_server_taking_a_second_call_runs_it_on_the_second_callers_time)
+{
+	const unsigned long EP = F, R1 = F + 1, R2 = F + 2, X1 = F + 3, X2 = F + 4;
+	struct thread *c1, *c2, *s;
+	int nb;
+
+	for (nb = 0; nb < 2; nb++) {
+		ipc_setup();
+		make(TALLY_OBJ_ENDPOINT, EP);
+		make(TALLY_OBJ_REPLY, R1);
+		make(TALLY_OBJ_REPLY, R2);
+		c1 = spawn_timed(F + 10, 10, X1, 5, 10);
+		c2 = spawn_timed(F + 11, 10, X2, 5, 10);
+		s = spawn_passive(F + 12, 10, EP, R1);
+		ck_assert_int_eq(u_call(c1, EP, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+		EXPECT_ON(s, X1);
+		ck_assert_int_eq(u_call(c2, EP, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
+		EXPECT_THREAD(c2, TALLY_THREAD_BLOCKED_SEND, PENDING);
+		ck_assert_int_eq(nb ? u_nbrecv(s, EP, R2) : u_recv(s, EP, R2), TALLY_OK);
+		ck_assert_uint_eq(got_mr(s, 0), 2);
+		EXPECT_ON(s, X2);
+		ck_assert_ptr_eq(reply_at(R2)->sc, sc_at(X2));
+		EXPECT_ON(c1, X1);
+		ck_assert_ptr_null(reply_at(R1)->sc);
+		EXPECT_THREAD(c1, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+		tick(s);
+		expect_info(X2, 5, 10, 4, 1, 1, 0);
+		/* it answers the first caller on the second's time, then the second */
+		ck_assert_int_eq(u_send(s, R1, tally_msginfo(0, 1, 0), MSG(3)), TALLY_OK);
+		EXPECT_THREAD(c1, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		EXPECT_ON(c1, X1);
+		EXPECT_ON(s, X2);
+		ck_assert_int_eq(u_reply_recv(s, EP, R2, tally_msginfo(0, 1, 0), MSG(4)), PENDING);
+		EXPECT_THREAD(c2, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		EXPECT_ON(c2, X2);
+		EXPECT_NO_TIME(s);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/* A thread runs on one context at a time: one of its own cannot be bound while it borrows. */
+START_TEST(a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own)
+{
+	const unsigned long Y = F + 30;
+
+	chain_fixture(1);
+	make_sc(Y, 1, 1);
+	EXPECT_ERROR(sc_bind(C_S, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	ck_assert_ptr_null(cs->sc);
+	ck_assert_ptr_null(sc_at(Y)->owner);
+	ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, 0, NULL), PENDING);
+	EXPECT_ON(cc, C_X);
+	/* waiting, it holds nothing: now it can be made an active server */
+	EXPECT_OK(sc_bind(C_S, Y));
+	EXPECT_ON(cs, Y);
+	ck_assert_int_eq(u_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+	EXPECT_ON(cs, Y);
+	EXPECT_ON(cc, C_X);
+	ipc_teardown();
+}
+END_TEST
+
 Suite *
 sched_context_suite(void)
 {
@@ -552,6 +1009,15 @@ sched_context_suite(void)
 	tcase_add_test(tc, a_budget_runs_out_after_budget_ticks_and_comes_back_after_the_period);
 	tcase_add_test(tc, a_call_to_a_passive_server_lends_the_callers_context_until_the_answer);
 	tcase_add_test(tc, the_fast_path_lends_and_gives_back_as_the_general_path_does);
+	tcase_add_test(tc, a_chain_of_passive_servers_runs_on_the_first_callers_context);
+	tcase_add_test(tc, a_reply_deleted_mid_chain_gives_the_context_back_to_its_caller);
+	tcase_add_test(tc, a_caller_that_dies_leaves_its_context_with_the_server_until_it_waits);
+	tcase_add_test(tc, a_suspended_caller_gets_its_context_back_and_the_server_is_told);
+	tcase_add_test(tc, a_context_destroyed_while_lent_leaves_every_party_without_it);
+	tcase_add_test(tc, a_server_destroyed_on_a_lent_context_gives_it_back);
+	tcase_add_test(tc, a_send_to_a_passive_server_waits_for_its_answer_and_nbsend_would_block);
+	tcase_add_test(tc, a_passive_server_taking_a_second_call_runs_it_on_the_second_callers_time);
+	tcase_add_test(tc, a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own);
 	suite_add_tcase(s, tc);
 	return s;
 }
