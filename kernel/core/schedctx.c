@@ -268,6 +268,26 @@ sc_go_home(struct sched_context *sc)
 		sc_give(sc, o);
 }
 
+/*
+ * Its borrower let go of sc (it waits, or it died): sc goes back to the
+ * newest caller on its chain still waiting for an answer, which needs it to
+ * go on (when its own call fails, say); with none left, it goes home.
+ */
+static void
+sc_let_go(struct sched_context *sc)
+{
+	struct reply *r = sc->lent;
+
+	while (r && !r->caller)
+		r = r->sc_prev;
+	if (r) {
+		sc_give_back(r, r->caller);
+		return;
+	}
+	sc_unlink_chain(sc, NULL);
+	sc_go_home(sc);
+}
+
 void
 sc_drop_borrowed(struct thread *t)
 {
@@ -275,9 +295,8 @@ sc_drop_borrowed(struct thread *t)
 
 	if (!sc || t->sc == sc)
 		return;
-	sc_unlink_chain(sc, NULL);
 	t->active_sc = NULL;
-	sc_go_home(sc);
+	sc_let_go(sc);
 }
 
 void
@@ -287,15 +306,8 @@ sc_thread_gone(struct thread *t)
 
 	if (held && held != own) {
 		/* a borrower dies: the context goes back to whoever lent it last */
-		struct reply *r = held->lent;
-
 		t->active_sc = NULL;
-		if (r && r->caller) {
-			sc_give_back(r, r->caller);
-		} else {
-			sc_unlink_chain(held, NULL);
-			sc_go_home(held);
-		}
+		sc_let_go(held);
 	}
 	if (own) {
 		own->owner = NULL;

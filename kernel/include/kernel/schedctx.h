@@ -74,7 +74,10 @@ void sc_answer(struct reply *r, struct thread *t, struct thread *caller);
 /* Reply r goes away or goes stale with a context lent through it. */
 void sc_reply_gone(struct reply *r);
 
-/* A passive thread blocks in a receive: a context it still holds goes home. */
+/*
+ * A passive thread blocks in a receive: a context it still holds goes back
+ * to the newest caller on its chain still waiting, or home.
+ */
 void sc_drop_borrowed(struct thread *t);
 
 /* Thread t is destroyed: its own context is unbound, a borrowed one goes back. */
