@@ -280,6 +280,7 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 
 	ck_assert_msg(t->state == TALLY_THREAD_RUNNABLE, "thread '%s' cannot make a call: it is %s",
 		      t->name, state_name(t->state));
+	ck_assert_msg(sc_can_run(t), "thread '%s' cannot make a call: it has no time", t->name);
 	t->regs.number = nr;
 	arch_regs_set_syscall_arg(&t->regs, 0, cptr);
 	arch_regs_set_syscall_arg(&t->regs, 1, info);
@@ -313,8 +314,9 @@ tick(struct thread *t)
 	int how;
 
 	if (t) {
-		ck_assert_msg(t->state == TALLY_THREAD_RUNNABLE, "thread '%s' cannot run: it is %s",
-			      t->name, state_name(t->state));
+		ck_assert_msg(t->state == TALLY_THREAD_RUNNABLE && sc_can_run(t),
+			      "thread '%s' cannot run: it is %s%s", t->name, state_name(t->state),
+			      sc_can_run(t) ? "" : " without time");
 		become(t);
 	} else {
 		sched_current = NULL;

@@ -86,7 +86,7 @@ spawn_passive(unsigned long slot, unsigned prio, unsigned long ep, unsigned long
 }
 
 /* A CALL with a time limit of `ticks` (r14, argument 8). */
-static __attribute__((unused)) long
+static long
 u_timed_call(struct thread *t, uint64_t cptr, uint64_t info, const uint64_t *m, uint64_t ticks)
 {
 	return sys(t, TALLY_SYS_CALL, cptr, info, m, ticks);
@@ -996,6 +996,286 @@ START_TEST(a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own)
 }
 END_TEST
 
+/*
+ * C calls S calls D calls E, all passive; D dies, then E lets go of the
+ * context: S, the newest caller still waiting on the chain, gets it, so
+ * that when its call fails it can still answer C.
+ */
+START_TEST(a_context_let_go_of_goes_to_the_newest_caller_still_waiting)
+{
+	const unsigned long EP4 = F + 40, R4 = F + 41;
+	struct thread *e;
+	int how;
+
+	for (how = 0; how < 2; how++) {
+		chain_fixture(2);
+		make(TALLY_OBJ_ENDPOINT, EP4);
+		make(TALLY_OBJ_REPLY, R4);
+		e = spawn_passive(C_E, 10, EP4, R4);
+		ck_assert_int_eq(u_call(cd, EP4, tally_msginfo(0, 1, 0), MSG(3)), PENDING);
+		EXPECT_ON(e, C_X);
+		kill_thread(C_D);
+		ck_assert(reply_at(R4)->stale);
+		EXPECT_ON(e, C_X);
+		/* E waits again, or dies */
+		if (how == 0)
+			ck_assert_int_eq(u_recv(e, EP4, R4), PENDING);
+		else
+			kill_thread(C_E);
+		EXPECT_ON(cs, C_X);
+		ck_assert_ptr_eq(sc_at(C_X)->lent, reply_at(C_R1));
+		EXPECT_THREAD(cs, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+		/* D's Reply goes: S hears of it and answers C on C's time */
+		destroy(C_R2, REPLY_BYTES);
+		EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
+		ck_assert(cs->queued);
+		ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(4)), PENDING);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		EXPECT_ON(cc, C_X);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/* A server whose lent budget runs out: its handler hears of it; it goes on after the refill. */
+START_TEST(a_server_whose_lent_budget_runs_out_waits_for_the_refill)
+{
+	const unsigned long EP = F, R = F + 1, X = F + 2;
+	struct thread *c, *s, *h, *other;
+	uint64_t t0;
+	int handler;
+
+	for (handler = 0; handler < 2; handler++) {
+		chain_fixture(0);
+		make(TALLY_OBJ_ENDPOINT, EP + 50);
+		make(TALLY_OBJ_REPLY, R + 50);
+		c = spawn_timed(F + 30, 10, X + 50, 2, 10);
+		t0 = clock_ticks();
+		s = spawn_passive(F + 31, 10, EP + 50, R + 50);
+		h = handler ? fault_handler_for(F + 31) : NULL;
+		other = spawn(F + 32, 10);
+		EXPECT_OK(INV(C_C, TALLY_TCB_SUSPEND));   /* (only s and other compete) */
+		ck_assert_int_eq(u_call(c, EP + 50, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+		EXPECT_ON(s, X + 50);
+		tick(s);
+		tick(s);
+		ck_assert(sc_at(X + 50)->throttled);
+		expect_info(X + 50, 2, 10, 0, 2, 1, 1);
+		EXPECT_ON(s, X + 50);   /* it keeps the context, throttled */
+		ck_assert(!s->queued);
+		if (handler) {
+			expect_timeout_fault_at(h, s);
+			ck_assert_int_eq(u_reply_recv(h, C_FEP, C_HR, 0, NULL), PENDING);
+			ck_assert_int_eq(s->state, TALLY_THREAD_RUNNABLE);
+		} else {
+			ck_assert_int_eq(s->state, TALLY_THREAD_RUNNABLE);
+			ck_assert_int_eq(s->fault.cause, TALLY_FAULT_NONE);
+		}
+		ck_assert(!s->queued);
+		while (clock_ticks() + 1 < t0 + 10)
+			ck_assert_ptr_ne(tick(other), s);
+		ck_assert_ptr_eq(tick(other), s);
+		EXPECT_ON(s, X + 50);
+		ck_assert_int_eq(u_reply_recv(s, EP + 50, R + 50, 0, NULL), PENDING);
+		EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		EXPECT_ON(c, X + 50);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/* ---- timed calls ---- */
+
+START_TEST(a_timed_call_nobody_receives_ends_with_timeout_and_leaves_the_endpoint_empty)
+{
+	const unsigned long EP = F, R = F + 1;
+	struct thread *c, *c2, *s;
+	uint64_t t0;
+	int fast;
+
+	for (fast = 0; fast < 2; fast++) {
+		ipc_setup();
+		try_fastpath = fast;
+		make(TALLY_OBJ_ENDPOINT, EP);
+		make(TALLY_OBJ_REPLY, R);
+		c = spawn(F + 10, 10);
+		c2 = spawn(F + 11, 10);
+		s = spawn(F + 12, 10);
+		t0 = clock_ticks();
+		ck_assert_int_eq(u_timed_call(c, EP, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		ck_assert_uint_eq(c->deadline, t0 + 3);
+		tick(NULL);
+		tick(NULL);
+		EXPECT_THREAD(c, TALLY_THREAD_BLOCKED_SEND, PENDING);
+		tick(NULL);
+		EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_ERR_TIMEOUT);
+		EXPECT_DETAIL(c, TALLY_ERR_TIMEOUT, 0, 0);
+		ck_assert_uint_eq(c->deadline, 0);
+		ck_assert_uint_eq(ep_at(EP)->state, EP_IDLE);
+		ck_assert_ptr_null(ep_at(EP)->queue.head);
+		ck_assert(c->queued);
+
+		/* behind another caller: only the timed one leaves the queue */
+		ck_assert_int_eq(u_call(c2, EP, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
+		ck_assert_int_eq(u_timed_call(c, EP, tally_msginfo(0, 1, 0), MSG(1), 1), PENDING);
+		tick(NULL);
+		EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_ERR_TIMEOUT);
+		ck_assert_ptr_eq(ep_at(EP)->queue.head, c2);
+		ck_assert_ptr_eq(ep_at(EP)->queue.tail, c2);
+		ck_assert_int_eq(u_recv(s, EP, R), TALLY_OK);
+		ck_assert_uint_eq(got_mr(s, 0), 2);
+		ck_assert_int_eq(u_send(s, R, 0, NULL), TALLY_OK);
+		EXPECT_THREAD(c2, TALLY_THREAD_RUNNABLE, TALLY_OK);
+
+		/* only a call has a limit; the longest limit does not end at once */
+		ck_assert_int_eq(sys(c2, TALLY_SYS_SEND, EP, tally_msginfo(0, 1, 0), MSG(3), 1),
+				 PENDING);
+		ck_assert_uint_eq(c2->deadline, 0);
+		ck_assert_int_eq(u_timed_call(c, EP, tally_msginfo(0, 1, 0), MSG(4), ~0ul), PENDING);
+		ck_assert_uint_ne(c->deadline, 0);
+		tick(NULL);
+		tick(NULL);
+		EXPECT_THREAD(c2, TALLY_THREAD_BLOCKED_SEND, PENDING);
+		EXPECT_THREAD(c, TALLY_THREAD_BLOCKED_SEND, PENDING);
+		ck_assert_uint_eq(fast_taken, 0);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/*
+ * The server takes the call and never answers: at the deadline the caller
+ * wakes with TIMEOUT on its own context, the Reply goes stale (its
+ * notification fires), and the server that ran on the context is told.
+ */
+START_TEST(a_timed_call_the_server_never_answers_ends_and_its_reply_goes_stale)
+{
+	struct thread *h, *e;
+	uint64_t t0;
+
+	chain_fixture(0);
+	h = fault_handler_for(C_S);
+	t0 = clock_ticks();
+	ck_assert_int_eq(u_timed_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1), 2), PENDING);
+	EXPECT_ON(cs, C_X);
+	tick(cs);
+	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
+	tick(cs);
+	ck_assert_uint_eq(clock_ticks(), t0 + 2);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_TIMEOUT);
+	EXPECT_ON(cc, C_X);
+	ck_assert(cc->queued || ran == cc);
+	ck_assert_ptr_null(sc_at(C_X)->lent);
+	ck_assert(reply_at(C_R1)->stale);
+	ck_assert_ptr_null(reply_at(C_R1)->caller);
+	ck_assert_uint_eq(((struct notification *)obj(C_RN))->word, 0x30);
+	expect_timeout_fault_at(h, cs);
+	expect_info(C_X, 10, 20, 8, 2, 0, 0);
+	ipc_teardown();
+
+	/* the server at the end of a chain, waiting for an active server: not faulted */
+	chain_fixture(0);
+	e = spawn(C_E, 10);
+	ck_assert_int_eq(u_recv(e, C_EP3, C_R3), PENDING);
+	ck_assert_int_eq(u_timed_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1), 1), PENDING);
+	ck_assert_int_eq(u_call(cs, C_EP2, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
+	ck_assert_int_eq(u_call(cd, C_EP3, tally_msginfo(0, 1, 0), MSG(3)), PENDING);
+	tick(e);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_TIMEOUT);
+	EXPECT_ON(cc, C_X);
+	EXPECT_NO_TIME(cs);
+	EXPECT_NO_TIME(cd);
+	ck_assert_int_eq(cd->fault.cause, TALLY_FAULT_NONE);
+	ck_assert_ptr_null(reply_at(C_R2)->sc);
+	ck_assert_int_eq(u_send(e, C_R3, 0, NULL), TALLY_OK);
+	EXPECT_THREAD(cd, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	EXPECT_NO_TIME(cd);
+	ipc_teardown();
+}
+END_TEST
+
+START_TEST(a_timed_call_answered_in_time_is_not_affected)
+{
+	struct thread *e;
+	int fast, i;
+
+	for (fast = 0; fast < 2; fast++) {
+		chain_fixture(0);
+		try_fastpath = fast;
+		ck_assert_int_eq(u_timed_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		tick(cs);
+		ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(9)),
+				 PENDING);
+		/* (the fast path takes neither a timed call nor its answer) */
+		ck_assert_uint_eq(fast_taken, 0);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_uint_eq(got_mr(cc, 0), 9);
+		ck_assert_uint_eq(cc->deadline, 0);
+		for (i = 0; i < 5; i++)
+			tick(NULL);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_int_ne(cc->error.error, TALLY_ERR_TIMEOUT);
+		ck_assert(!reply_at(C_R1)->stale);
+
+		/* queued first, taken by an active server, answered in time */
+		e = spawn(C_E, 10);
+		ck_assert_int_eq(u_timed_call(cc, C_EP3, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		tick(e);
+		ck_assert_int_eq(u_recv(e, C_EP3, C_R3), TALLY_OK);
+		tick(e);
+		ck_assert_int_eq(u_send(e, C_R3, 0, NULL), TALLY_OK);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		for (i = 0; i < 5; i++)
+			tick(NULL);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+
+		/* ended by the endpoint's deletion before the deadline */
+		ck_assert_int_eq(u_timed_call(cc, C_EP3, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		destroy(C_EP3, 1ul << TALLY_ENDPOINT_BITS);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+		ck_assert_uint_eq(cc->deadline, 0);
+		for (i = 0; i < 5; i++)
+			tick(NULL);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/* Timed callers destroyed or suspended: the timeout queue keeps none of them. */
+START_TEST(a_thread_destroyed_with_a_deadline_leaves_nothing_in_the_timeout_queue)
+{
+	const unsigned long EP = F;
+	struct thread *t[4];
+	unsigned victim, i;
+
+	for (victim = 0; victim < 4; victim++) {
+		ipc_setup();
+		make(TALLY_OBJ_ENDPOINT, EP);
+		for (i = 0; i < 4; i++)
+			t[i] = spawn(F + 10 + i, 10);
+		for (i = 0; i < 4; i++)
+			ck_assert_int_eq(u_timed_call(t[i], EP, 0, NULL, 2 + i), PENDING);
+		/* one destroyed (its memory poisoned), one suspended */
+		kill_thread(F + 10 + victim);
+		EXPECT_OK(INV(F + 10 + (victim + 1) % 4, TALLY_TCB_SUSPEND));
+		ck_assert_uint_eq(t[(victim + 1) % 4]->deadline, 0);
+		for (i = 0; i < 6; i++)
+			tick(NULL);
+		for (i = 0; i < 4; i++) {
+			if (i == victim)
+				continue;
+			if (i == (victim + 1) % 4)
+				EXPECT_THREAD(t[i], TALLY_THREAD_INACTIVE, TALLY_ERR_CANCELLED);
+			else
+				EXPECT_THREAD(t[i], TALLY_THREAD_RUNNABLE, TALLY_ERR_TIMEOUT);
+		}
+		ck_assert_uint_eq(ep_at(EP)->state, EP_IDLE);
+		ipc_teardown();
+	}
+}
+END_TEST
+
 Suite *
 sched_context_suite(void)
 {
@@ -1018,6 +1298,12 @@ sched_context_suite(void)
 	tcase_add_test(tc, a_send_to_a_passive_server_waits_for_its_answer_and_nbsend_would_block);
 	tcase_add_test(tc, a_passive_server_taking_a_second_call_runs_it_on_the_second_callers_time);
 	tcase_add_test(tc, a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own);
+	tcase_add_test(tc, a_context_let_go_of_goes_to_the_newest_caller_still_waiting);
+	tcase_add_test(tc, a_server_whose_lent_budget_runs_out_waits_for_the_refill);
+	tcase_add_test(tc, a_timed_call_nobody_receives_ends_with_timeout_and_leaves_the_endpoint_empty);
+	tcase_add_test(tc, a_timed_call_the_server_never_answers_ends_and_its_reply_goes_stale);
+	tcase_add_test(tc, a_timed_call_answered_in_time_is_not_affected);
+	tcase_add_test(tc, a_thread_destroyed_with_a_deadline_leaves_nothing_in_the_timeout_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
