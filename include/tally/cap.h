@@ -146,7 +146,9 @@ enum tally_invocation {
 	TALLY_SCHED_CONTROL_CONFIGURE,
 	/* On a Thread: MR0 scheduling context cptr, 0 to unbind. The thread
 	 * runs only while it has a context with budget left: its own, or one
-	 * lent to it by a caller (docs/scheduling.md). One thread per context. */
+	 * lent to it by a caller (docs/scheduling.md). One thread per context,
+	 * one context per thread: BUSY while either has one, or while the thread
+	 * runs on a lent one. */
 	TALLY_TCB_SET_SCHED_CONTEXT,
 	/* On a scheduling context: results MR0 budget, MR1 period, MR2 ticks
 	 * left in this period, MR3 ticks consumed in all, MR4 1 if it is lent

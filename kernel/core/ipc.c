@@ -280,6 +280,15 @@ ipc_send_fault(struct thread *t, struct endpoint *ep, uint64_t badge)
 	ipc_send_endpoint(t, ep, badge, IPC_FAULT | IPC_CALL, true);
 }
 
+/* The tick a call limited to `ticks` gives up at: a limit past the clock's end never ends. */
+static uint64_t
+ipc_deadline(uint64_t ticks)
+{
+	uint64_t now = clock_ticks();
+
+	return ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+}
+
 static enum tally_error
 ipc_fail(struct thread *t, enum tally_error err, unsigned argument, uint64_t value)
 {
@@ -309,7 +318,7 @@ ipc_send(struct thread *t, struct cte *slot, bool blocking, bool call)
 				  (cap_rights(c) & TALLY_RIGHT_GRANT ? IPC_GRANT : 0), blocking);
 		/* a timed call (r14: ticks) gives up at its deadline */
 		if (call && t->state != TALLY_THREAD_RUNNABLE && arch_regs_syscall_arg(&t->regs, 8))
-			timeout_arm(t, clock_ticks() + arch_regs_syscall_arg(&t->regs, 8));
+			timeout_arm(t, ipc_deadline(arch_regs_syscall_arg(&t->regs, 8)));
 		return;
 	case TALLY_OBJ_NOTIFICATION:
 		if (call || !(cap_rights(c) & TALLY_RIGHT_WRITE)) {

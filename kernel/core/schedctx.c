@@ -32,6 +32,12 @@ sc_init(void)
 	sc_release_head = NULL;
 }
 
+const struct sched_context *
+sc_release_first(void)
+{
+	return sc_release_head;
+}
+
 static bool
 sc_unlimited(const struct sched_context *sc)
 {
@@ -201,6 +207,7 @@ sc_lend(struct thread *c, struct thread *s, struct reply *r)
 
 	if (!sc || s->sc)
 		return;
+	sc_drop_borrowed(s);   /* what it held for an earlier caller goes home first */
 	c->active_sc = NULL;
 	sc->user = s;
 	s->active_sc = sc;
@@ -261,6 +268,26 @@ sc_go_home(struct sched_context *sc)
 		sc_give(sc, o);
 }
 
+/*
+ * Its borrower let go of sc (it waits, or it died): sc goes back to the
+ * newest caller on its chain still waiting for an answer, which needs it to
+ * go on (when its own call fails, say); with none left, it goes home.
+ */
+static void
+sc_let_go(struct sched_context *sc)
+{
+	struct reply *r = sc->lent;
+
+	while (r && !r->caller)
+		r = r->sc_prev;
+	if (r) {
+		sc_give_back(r, r->caller);
+		return;
+	}
+	sc_unlink_chain(sc, NULL);
+	sc_go_home(sc);
+}
+
 void
 sc_drop_borrowed(struct thread *t)
 {
@@ -268,9 +295,8 @@ sc_drop_borrowed(struct thread *t)
 
 	if (!sc || t->sc == sc)
 		return;
-	sc_unlink_chain(sc, NULL);
 	t->active_sc = NULL;
-	sc_go_home(sc);
+	sc_let_go(sc);
 }
 
 void
@@ -280,15 +306,8 @@ sc_thread_gone(struct thread *t)
 
 	if (held && held != own) {
 		/* a borrower dies: the context goes back to whoever lent it last */
-		struct reply *r = held->lent;
-
 		t->active_sc = NULL;
-		if (r && r->caller) {
-			sc_give_back(r, r->caller);
-		} else {
-			sc_unlink_chain(held, NULL);
-			sc_go_home(held);
-		}
+		sc_let_go(held);
 	}
 	if (own) {
 		own->owner = NULL;
@@ -393,7 +412,8 @@ sc_tcb_bind(struct invocation *inv, struct thread *t)
 		return TALLY_OK;
 	}
 	sc = cap_object(&s->cap);
-	if (old || sc->owner || sc->user)
+	/* (a thread running on a lent context gets one of its own once it lets go of that) */
+	if (old || sc->owner || sc->user || t->active_sc)
 		return invoke_fail(inv, TALLY_ERR_BUSY, 1, inv->mr[0], 0);
 	sc->owner = t;
 	t->sc = sc;

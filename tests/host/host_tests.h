@@ -19,6 +19,7 @@ Suite *ipc_delete_suite(void);
 Suite *tcb_suite(void);
 Suite *ipc_random_suite(void);
 Suite *review_suite(void);
+Suite *sched_context_suite(void);
 
 /*
  * For assertions inside long property loops: Check records every passing

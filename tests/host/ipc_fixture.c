@@ -4,6 +4,8 @@
  * the checks run after every step.
  */
 #include "ipc_fixture.h"
+#include <kernel/clock.h>
+#include <kernel/fastpath.h>
 #include <kernel/schedctx.h>
 #include <kernel/syscall.h>
 #include <sanitizer/asan_interface.h>
@@ -16,6 +18,8 @@
 struct thread *ran;
 bool quick;
 bool one_issue;
+bool try_fastpath;
+unsigned long fast_taken;
 
 static struct thread *tracked[MAX_TRACKED];
 static unsigned long ntracked;
@@ -105,6 +109,8 @@ ipc_setup(void)
 	ran = NULL;
 	quick = false;
 	one_issue = false;
+	try_fastpath = false;
+	fast_taken = 0;
 }
 
 void *
@@ -231,13 +237,33 @@ become(struct thread *t)
 	sched_preempt_requested = false;
 }
 
+/* The fast path's try at t's call, as x86_syscall makes it; true if it took the call. */
+static bool
+fast_call(struct thread *t)
+{
+	struct thread *next = NULL;
+
+	if (!try_fastpath)
+		return false;
+	if (t->regs.number == TALLY_SYS_CALL)
+		next = fastpath_call(t);
+	else if (t->regs.number == TALLY_SYS_REPLY_RECV)
+		next = fastpath_reply_recv(t);
+	if (!next)
+		return false;
+	ck_assert_ptr_eq(next, sched_current);
+	sched_active = next;
+	fast_taken++;
+	return true;
+}
+
 /* Dispatch t's call and run the scheduler until it leaves for user mode or idles. */
 static void
 run_call(struct thread *t)
 {
 	int how = setjmp(fake_exit);
 
-	if (how == 0) {
+	if (how == 0 && !fast_call(t)) {
 		syscall_dispatch(t);
 		sched_run();
 	}
@@ -254,6 +280,7 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 
 	ck_assert_msg(t->state == TALLY_THREAD_RUNNABLE, "thread '%s' cannot make a call: it is %s",
 		      t->name, state_name(t->state));
+	ck_assert_msg(sc_can_run(t), "thread '%s' cannot make a call: it has no time", t->name);
 	t->regs.number = nr;
 	arch_regs_set_syscall_arg(&t->regs, 0, cptr);
 	arch_regs_set_syscall_arg(&t->regs, 1, info);
@@ -272,10 +299,45 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 			break;   /* its own call destroyed it: its memory is gone */
 	} while (!one_issue && t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE);
 	ran = sched_current;
+	ck_assert_msg(!ran || sc_can_run(ran), "the scheduler runs thread '%s', which has no time",
+		      ran->name);
 	if (self->state == TALLY_THREAD_RUNNABLE)
 		become(self);
 	check_all();
 	return thread_destroyed_current == t ? (long)PENDING : (long)t->regs.error;
+}
+
+struct thread *
+tick(struct thread *t)
+{
+	struct thread *cur = sched_current;
+	int how;
+
+	if (t) {
+		ck_assert_msg(t->state == TALLY_THREAD_RUNNABLE && sc_can_run(t),
+			      "thread '%s' cannot run: it is %s%s", t->name, state_name(t->state),
+			      sc_can_run(t) ? "" : " without time");
+		become(t);
+	} else {
+		sched_current = NULL;
+		if (cur && cur != self && cur->state == TALLY_THREAD_RUNNABLE)
+			sched_wake(cur);
+		sched_preempt_requested = false;
+	}
+	how = setjmp(fake_exit);
+	if (how == 0) {
+		clock_tick();
+		sched_run();
+	}
+	if (how == 1)
+		ck_abort_msg("the kernel halted (status %d): %s", fake_halt_status, fake_console);
+	ran = sched_current;
+	ck_assert_msg(!ran || sc_can_run(ran), "the scheduler runs thread '%s', which has no time",
+		      ran->name);
+	if (self->state == TALLY_THREAD_RUNNABLE)
+		become(self);
+	check_all();
+	return ran;
 }
 
 /* ---- checks ---- */
@@ -337,11 +399,27 @@ queued_problem(const struct thread *t)
 	return NULL;
 }
 
+/* t and the contexts it holds name each other. */
+static const char *
+thread_sc_problem(const struct thread *t)
+{
+	if (t->sc && t->sc->owner != t)
+		return "a thread's own context names another owner";
+	if (t->active_sc && t->active_sc->user != t)
+		return "a thread runs on a context that names another user";
+	if (t->sc && t->active_sc && t->active_sc != t->sc)
+		return "a thread with a context of its own runs on another";
+	return NULL;
+}
+
 static const char *
 thread_problem(const struct thread *t)
 {
 	bool cur = t == sched_current;
+	const char *why = thread_sc_problem(t);
 
+	if (why)
+		return why;
 	if (t->bound && t->bound->bound != t)
 		return "a thread's bound notification is bound to another";
 	if (t->queued && (t->state != TALLY_THREAD_RUNNABLE || cur))
@@ -353,7 +431,9 @@ thread_problem(const struct thread *t)
 	if (t->queued && ((t->rq_prev && t->rq_prev->rq_next != t) ||
 			  (t->rq_next && t->rq_next->rq_prev != t)))
 		return "run queue links are wrong";
-	if (t->state >= TALLY_THREAD_BLOCKED_SEND && t->regs.error != PENDING)
+	/* (a TIMEOUT fault comes while the thread runs: its registers hold what they held) */
+	if (t->state >= TALLY_THREAD_BLOCKED_SEND && t->regs.error != PENDING &&
+	    !((t->ipc_flags & IPC_FAULT) && t->fault.cause == TALLY_FAULT_TIMEOUT))
 		return "a blocked thread has an answer in its registers";
 	switch (t->state) {
 	case TALLY_THREAD_BLOCKED_SEND:
@@ -371,21 +451,146 @@ thread_problem(const struct thread *t)
 	}
 }
 
+/* ---- scheduling contexts ---- */
+
+#define MAX_CHAIN 100000ul   /* longer lending chains or queues are taken for cycles */
+
+static bool
+sc_in_release_queue(const struct sched_context *sc)
+{
+	const struct sched_context *q;
+	unsigned long n = 0;
+
+	for (q = sc_release_first(); q && n < MAX_CHAIN; q = q->rq_next, n++)
+		if (q == sc)
+			return true;
+	return false;
+}
+
+static const char *
+release_queue_problem(void)
+{
+	const struct sched_context *q, *prev = NULL;
+	unsigned long n = 0;
+
+	for (q = sc_release_first(); q; prev = q, q = q->rq_next) {
+		if (q->rq_prev != prev)
+			return "a back link of the release queue is wrong";
+		if (!q->throttled || q->ready)
+			return "a context in the release queue is not throttled";
+		if (prev && prev->period_start + prev->period > q->period_start + q->period)
+			return "the release queue is not sorted by refill time";
+		if (++n > MAX_CHAIN)
+			return "the release queue has a cycle";
+	}
+	return NULL;
+}
+
+static const char *
+sc_problem(const struct sched_context *sc)
+{
+	const struct reply *l;
+	unsigned long n = 0;
+
+	if (sc->owner && sc->owner->sc != sc)
+		return "a context's owner is bound to another";
+	if (sc->user && sc->user->active_sc != sc)
+		return "a context's user runs on another";
+	for (l = sc->lent; l; l = l->sc_prev) {
+		if (l->sc != sc)
+			return "a Reply in a context's lending chain names another context";
+		if (++n > MAX_CHAIN)
+			return "a context's lending chain has a cycle";
+	}
+	if (sc->lent && (!sc->user || sc->user == sc->owner))
+		return "a context lent through a Reply is held by no borrower";
+	if (sc->owner && !sc->user && !sc->owner->active_sc)
+		return "a context is idle while its owner has no time";
+	if (sc->throttled != sc_in_release_queue(sc))
+		return sc->throttled ? "a throttled context is not in the release queue" :
+				       "a context in the release queue is not throttled";
+	if (sc->ready != (sc->budget && !sc->throttled))
+		return "a context's ready flag disagrees with its budget and throttling";
+	if (sc->budget && (sc->budget > sc->period || sc->remaining > sc->budget))
+		return "a context's budget, period and remaining time disagree";
+	return NULL;
+}
+
+/* A Reply with a lent context is in that context's chain. */
+static const char *
+reply_sc_problem(const struct reply *r)
+{
+	const struct reply *l;
+	unsigned long n = 0;
+
+	if (!r->sc)
+		return r->sc_prev ? "a Reply in no lending chain keeps a link" : NULL;
+	for (l = r->sc->lent; l && n < MAX_CHAIN; l = l->sc_prev, n++)
+		if (l == r)
+			return NULL;
+	return "a Reply names a context whose lending chain does not hold it";
+}
+
+static const char *
+sc_cap_problem(const struct cap *c)
+{
+	switch (cap_type(c)) {
+	case TALLY_OBJ_SCHED_CONTEXT:
+		return sc_problem(cap_object(c));
+	case TALLY_OBJ_THREAD:
+		return thread_sc_problem(cap_object(c));
+	case TALLY_OBJ_REPLY:
+		return reply_sc_problem(cap_object(c));
+	default:
+		return NULL;
+	}
+}
+
+const char *
+sc_problems(void)
+{
+	const struct cte *root = &cdt_sentinel, *x;
+	const char *why = release_queue_problem();
+	unsigned long i;
+
+	/* every capability, in the derivation tree's order (as cap_check walks it) */
+	for (x = root->first_child; x && !why;) {
+		why = sc_cap_problem(&x->cap);
+		if (x->first_child) {
+			x = x->first_child;
+			continue;
+		}
+		while (x != root && cte_is_tag(x->next))
+			x = cte_untag(x->next);
+		x = x == root ? NULL : x->next;
+	}
+	/* and the contexts of the fixture's own (boot threads' and spawned threads') */
+	for (i = 0; i < ntracked && !why; i++) {
+		if (tracked[i]->sc)
+			why = sc_problem(tracked[i]->sc);
+		if (!why && tracked[i]->active_sc)
+			why = sc_problem(tracked[i]->active_sc);
+	}
+	return why;
+}
+
 void
 check_all(void)
 {
 	unsigned long i;
+	const char *why;
 
 	watch_check();
 	if (quick)
 		return;
 	checked();
 	for (i = 0; i < ntracked; i++) {
-		const char *why = thread_problem(tracked[i]);
-
+		why = thread_problem(tracked[i]);
 		ck_assert_msg(!why, "thread '%s' (%s): %s", tracked[i]->name,
 			      state_name(tracked[i]->state), why);
 	}
+	why = sc_problems();
+	ck_assert_msg(!why, "scheduling contexts: %s", why);
 }
 
 void

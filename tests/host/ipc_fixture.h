@@ -32,6 +32,13 @@ extern bool quick;
 /* Set to issue a call only once in sys(), even if the kernel asks for a restart. */
 extern bool one_issue;
 
+/*
+ * Set to try CALL and REPLY_RECV on the fast path first, as the arch layer
+ * does (fastpath.c); fast_taken counts the calls the fast path took.
+ */
+extern bool try_fastpath;
+extern unsigned long fast_taken;
+
 /* The capability fixture, the scheduler reset, `self` at the top priority. */
 void ipc_setup(void);
 
@@ -158,6 +165,13 @@ got_mr(const struct thread *t, unsigned i)
 	return arch_regs_syscall_arg(&t->regs, 2 + i);
 }
 
+/*
+ * One timer tick while t runs (NULL: while no thread runs), then the
+ * scheduler, as the timer interrupt does; returns the thread it picked
+ * (also in `ran`) and checks every invariant.
+ */
+struct thread *tick(struct thread *t);
+
 /* The name of a thread state, for messages. */
 const char *state_name(unsigned long state);
 
@@ -170,8 +184,18 @@ void expect_detail(const char *what, struct thread *t, unsigned long err,
 		   unsigned long argument, unsigned long value);
 #define EXPECT_DETAIL(t, err, argument, value) expect_detail(#t, (t), (err), (argument), (value))
 
-/* Every invariant: capabilities (cap_check) and the IPC and scheduler links of tracked threads. */
+/*
+ * Every invariant: capabilities (cap_check), the IPC and scheduler links of
+ * tracked threads, and the scheduling contexts: every context named by a
+ * capability or held by a tracked thread (its owner and user hold it, its
+ * lending chain holds only Replies that name it, it is throttled exactly
+ * while in the release queue, which is sorted), every thread named by a
+ * capability (it holds its contexts), every Reply (in its context's chain).
+ */
 void check_all(void);
+
+/* The problem check_all would report about the scheduling contexts, or NULL. */
+const char *sc_problems(void);
 
 /* Delete every tracked thread but `self`, revoke the Untypeds, and check all is reclaimed. */
 void ipc_teardown(void);

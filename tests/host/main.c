@@ -26,6 +26,7 @@ main(void)
 	srunner_add_suite(sr, tcb_suite());
 	srunner_add_suite(sr, ipc_random_suite());
 	srunner_add_suite(sr, review_suite());
+	srunner_add_suite(sr, sched_context_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -47,6 +47,9 @@ sc_can_run(const struct thread *t)
 /* Empty the release queue (boot; host tests between cases). */
 void sc_init(void);
 
+/* The first throttled context, the next refill (the invariant checks walk from it). */
+const struct sched_context *sc_release_first(void);
+
 /* The boot threads' contexts: the whole CPU each. */
 void sc_boot(struct thread *t, struct sched_context *sc);
 
@@ -71,7 +74,10 @@ void sc_answer(struct reply *r, struct thread *t, struct thread *caller);
 /* Reply r goes away or goes stale with a context lent through it. */
 void sc_reply_gone(struct reply *r);
 
-/* A passive thread blocks in a receive: a context it still holds goes home. */
+/*
+ * A passive thread blocks in a receive: a context it still holds goes back
+ * to the newest caller on its chain still waiting, or home.
+ */
 void sc_drop_borrowed(struct thread *t);
 
 /* Thread t is destroyed: its own context is unbound, a borrowed one goes back. */
