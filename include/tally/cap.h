@@ -148,7 +148,7 @@ enum tally_invocation {
 	 * runs only while it has a context with budget left: its own, or one
 	 * lent to it by a caller (docs/scheduling.md). One thread per context,
 	 * one context per thread: BUSY while either has one, or while the thread
-	 * runs on a lent one. */
+	 * runs on a lent one or waits for an answer that brings one back. */
 	TALLY_TCB_SET_SCHED_CONTEXT,
 	/* On a scheduling context: results MR0 budget, MR1 period, MR2 ticks
 	 * left in this period, MR3 ticks consumed in all, MR4 1 if it is lent

@@ -129,8 +129,9 @@ fastpath_reply_recv(struct thread *t)
 	sc = rep->sc;
 	if (sc ? sc->lent != rep || !sc->ready : !sc_can_run(c))
 		return NULL;
-	if (!t->sc && t->active_sc != sc)
-		return NULL;   /* a passive server holding other time: the general path drops it */
+	/* the answer takes the lent time from its holder: inline only when that is t */
+	if ((sc || !t->sc) && t->active_sc != sc)
+		return NULL;   /* (a passive t holding other time: the general path drops it) */
 	/* decided: answer c, then wait */
 	fast_transfer(t, c, info, 0);
 	c->ipc_flags = 0;

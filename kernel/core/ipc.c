@@ -419,6 +419,7 @@ ipc_recv_endpoint(struct thread *t, struct endpoint *ep, struct reply *rep, bool
 		endpoint_cancel(ep, s);
 		if (!t->sc && !(s->ipc_flags & IPC_CALL))
 			s->ipc_flags |= IPC_CALL | IPC_SEND_ONLY;   /* see ipc_send_endpoint */
+		sc_reply_gone(rep);   /* a stale call's context is no longer lent through it */
 		t->reply = rep;
 		rep->receiver = t;
 		ipc_rendezvous(s, t, s->ipc_badge);
@@ -432,6 +433,7 @@ ipc_recv_endpoint(struct thread *t, struct endpoint *ep, struct reply *rep, bool
 	if (!blocking)
 		return ipc_fail(t, TALLY_ERR_WOULD_BLOCK, 0, 0);
 	sc_drop_borrowed(t);   /* a passive server waits holding no one's time */
+	sc_reply_gone(rep);
 	t->state = TALLY_THREAD_BLOCKED_RECV;
 	t->ipc_obj = ep;
 	t->reply = rep;

@@ -412,8 +412,12 @@ sc_tcb_bind(struct invocation *inv, struct thread *t)
 		return TALLY_OK;
 	}
 	sc = cap_object(&s->cap);
-	/* (a thread running on a lent context gets one of its own once it lets go of that) */
-	if (old || sc->owner || sc->user || t->active_sc)
+	/*
+	 * A thread running on a lent context, or waiting for an answer that
+	 * brings one back, gets one of its own once it has let go of that.
+	 */
+	if (old || sc->owner || sc->user || t->active_sc ||
+	    (t->state == TALLY_THREAD_BLOCKED_REPLY && t->reply->sc))
 		return invoke_fail(inv, TALLY_ERR_BUSY, 1, inv->mr[0], 0);
 	sc->owner = t;
 	t->sc = sc;

@@ -271,6 +271,17 @@ run_call(struct thread *t)
 		ck_abort_msg("the kernel halted (status %d): %s", fake_halt_status, fake_console);
 }
 
+/*
+ * Its own call destroyed t, or the idle loop did, finishing the zombies
+ * the call left when t lost its time in it (a watched thread is poisoned
+ * by then).
+ */
+static bool
+destroyed_by_call(const struct thread *t)
+{
+	return thread_destroyed_current == t || __asan_address_is_poisoned(t);
+}
+
 long
 sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t *m,
     uint64_t reply)
@@ -295,16 +306,18 @@ sys(struct thread *t, uint64_t nr, uint64_t cptr, uint64_t info, const uint64_t 
 		become(t);
 		thread_destroyed_current = NULL;
 		run_call(t);
-		if (thread_destroyed_current == t)
-			break;   /* its own call destroyed it: its memory is gone */
-	} while (!one_issue && t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE);
+		if (destroyed_by_call(t))
+			break;   /* its memory is gone */
+		/* (a thread that lost its time in the call goes on with it when it runs again) */
+	} while (!one_issue && t->regs.restarts != before && t->state == TALLY_THREAD_RUNNABLE &&
+		 sc_can_run(t));
 	ran = sched_current;
 	ck_assert_msg(!ran || sc_can_run(ran), "the scheduler runs thread '%s', which has no time",
 		      ran->name);
 	if (self->state == TALLY_THREAD_RUNNABLE)
 		become(self);
 	check_all();
-	return thread_destroyed_current == t ? (long)PENDING : (long)t->regs.error;
+	return destroyed_by_call(t) ? (long)PENDING : (long)t->regs.error;
 }
 
 struct thread *

@@ -993,6 +993,63 @@ START_TEST(a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own)
 	EXPECT_ON(cs, Y);
 	EXPECT_ON(cc, C_X);
 	ipc_teardown();
+
+	/* waiting for an answer that brings back a context it borrowed and lent on */
+	chain_fixture(2);
+	make_sc(Y, 1, 1);
+	EXPECT_ERROR(sc_bind(C_S, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	ck_assert_int_eq(u_reply_recv(cd, C_EP2, C_R2, 0, NULL), PENDING);
+	EXPECT_ON(cs, C_X);
+	ipc_teardown();
+
+	/*
+	 * A caller whose own context is unbound while lent: the context stays
+	 * lent and comes back with the answer, no longer its own; meanwhile,
+	 * and while it runs on that, it cannot be bound another.
+	 */
+	chain_fixture(1);
+	make_sc(Y, 1, 1);
+	EXPECT_OK(sc_bind(C_C, 0));
+	ck_assert_ptr_null(cc->sc);
+	ck_assert_ptr_null(sc_at(C_X)->owner);
+	EXPECT_ON(cs, C_X);
+	EXPECT_ERROR(sc_bind(C_C, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, 0, NULL), PENDING);
+	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+	EXPECT_ON(cc, C_X);
+	EXPECT_ERROR(sc_bind(C_C, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	ipc_teardown();
+}
+END_TEST
+
+/*
+ * The answer through a Reply whose context another thread runs on (an
+ * active thread answers for the passive server): the caller gets its
+ * context back, the server loses it and is told, the answering thread
+ * keeps its own. The fast path leaves that to the general path.
+ */
+START_TEST(an_answer_by_another_thread_takes_the_lent_context_from_the_server)
+{
+	struct thread *a;
+	int fast;
+
+	for (fast = 0; fast < 2; fast++) {
+		chain_fixture(1);
+		a = spawn(C_E, 10);
+		try_fastpath = fast;
+		ck_assert_int_eq(u_reply_recv(a, C_EP3, C_R1, tally_msginfo(0, 1, 0), MSG(7)),
+				 PENDING);
+		ck_assert_uint_eq(fast_taken, 0);
+		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		ck_assert_uint_eq(got_mr(cc, 0), 7);
+		EXPECT_ON(cc, C_X);
+		EXPECT_TIMEOUT_STOPPED(cs);
+		EXPECT_NO_TIME(cs);
+		EXPECT_THREAD(a, TALLY_THREAD_BLOCKED_RECV, PENDING);
+		ck_assert_ptr_nonnull(a->sc);
+		ck_assert_ptr_eq(a->active_sc, a->sc);
+		ipc_teardown();
+	}
 }
 END_TEST
 
@@ -1079,6 +1136,45 @@ START_TEST(a_server_whose_lent_budget_runs_out_waits_for_the_refill)
 		ck_assert_int_eq(u_reply_recv(s, EP + 50, R + 50, 0, NULL), PENDING);
 		EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_OK);
 		EXPECT_ON(c, X + 50);
+		ipc_teardown();
+	}
+}
+END_TEST
+
+/*
+ * A Reply whose caller died still links the dead caller's context to the
+ * server finishing on it; when the Reply serves a new receive, that link
+ * ends, so the new call's answer does not carry that context off.
+ */
+START_TEST(a_stale_reply_serving_a_new_call_forgets_the_context_of_the_old_one)
+{
+	const unsigned long Y = F + 30;
+	struct thread *a, *c2;
+	int fast;
+
+	for (fast = 0; fast < 2; fast++) {
+		chain_fixture(1);
+		try_fastpath = fast;
+		kill_thread(C_C);
+		EXPECT_ON(cs, C_X);
+		ck_assert_ptr_eq(reply_at(C_R1)->sc, sc_at(C_X));
+		/* an active thread receives with the stale Reply */
+		a = spawn(C_E, 10);
+		ck_assert_int_eq(u_recv(a, C_EP3, C_R1), PENDING);
+		ck_assert_ptr_null(reply_at(C_R1)->sc);
+		ck_assert_ptr_null(sc_at(C_X)->lent);
+		EXPECT_ON(cs, C_X);
+		/* a caller on a context of its own is answered through it */
+		c2 = spawn_timed(F + 32, 10, Y, 5, 10);
+		ck_assert_int_eq(u_call(c2, C_EP3, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
+		ck_assert_ptr_null(reply_at(C_R1)->sc);
+		ck_assert_int_eq(u_reply_recv(a, C_EP3, C_R1, 0, NULL), PENDING);
+		EXPECT_THREAD(c2, TALLY_THREAD_RUNNABLE, TALLY_OK);
+		EXPECT_ON(c2, Y);
+		/* S finishes on the dead caller's context, untouched */
+		EXPECT_ON(cs, C_X);
+		ck_assert_int_eq(cs->fault.cause, TALLY_FAULT_NONE);
+		ck_assert_uint_eq(fast_taken, fast ? 2 : 0);
 		ipc_teardown();
 	}
 }
@@ -1276,6 +1372,561 @@ START_TEST(a_thread_destroyed_with_a_deadline_leaves_nothing_in_the_timeout_queu
 }
 END_TEST
 
+/* ---- random walks ---- */
+
+/*
+ * Eight threads, passive or on contexts of their own, make random calls on
+ * three endpoints with six Replies (some timed, some plain sends, some
+ * answers, some binds, unbinds, reconfigurations and suspensions), while the
+ * root thread ticks the clock as any of them, destroys and remakes contexts,
+ * Replies and endpoints, and kills and respawns threads (each in a small
+ * process CNode, so a kill is a zombie drain). Every invariant after every
+ * step; at the end, with every IPC object gone, no thread waits and every
+ * context is with its owner, or idle.
+ */
+#define WT 8
+#define WE 3
+#define WR 6
+#define WS 6
+#define W_EP(i)   (F + (i))
+#define W_EPB(i)  (F + WE + (i))    /* badged: WRITE, badge i + 1 */
+#define W_N       (F + 2 * WE)
+#define W_NB      (F + 2 * WE + 1)
+#define W_R(i)    (F + 20 + (i))
+#define W_S(i)    (F + 30 + (i))
+#define W_T(i)    (F + 40 + (i))
+#define W_P(i)    (F + 60 + (i))    /* thread i's process: a CNode with a copy of its TCB */
+#define W_END_EP  (F + 80)
+#define W_END_R   (F + 81)
+#define W_EMPTY   (F + 99)
+#define P_RADIX   2
+
+static unsigned long seed;
+static bool t_alive[WT];
+
+/* Steps at which each thing the walks are for was seen, over a test's walks. */
+static struct {
+	unsigned long lent, chained, throttled, timeout_faults, timed_out, stale_links, fast;
+} seen;
+
+static unsigned long
+rnd(unsigned long n)
+{
+	return test_rand(&seed) % n;
+}
+
+static struct thread *
+wthread(unsigned i)
+{
+	return obj(W_T(i));
+}
+
+static uint64_t
+any_ep(void)
+{
+	switch (rnd(10)) {
+	case 0: case 1: case 2: case 3:
+		return W_EP(rnd(WE));
+	case 4: case 5: case 6: case 7:
+		return W_EPB(rnd(WE));
+	case 8:
+		return rnd(2) ? W_N : W_NB;
+	default:
+		return rnd(2) ? W_R(rnd(WR)) : W_EMPTY;
+	}
+}
+
+/* A Reply to answer through: mostly one that holds a call. */
+static uint64_t
+any_reply(void)
+{
+	unsigned k, i = (unsigned)rnd(WR);
+
+	if (rnd(4))
+		for (k = 0; k < WR; k++, i = (i + 1) % WR)
+			if (((struct reply *)obj(W_R(i)))->caller)
+				return W_R(i);
+	return W_R(rnd(WR));
+}
+
+static uint64_t
+any_thread_or_zero(void)
+{
+	return rnd(6) ? W_T(rnd(WT)) : 0;
+}
+
+static uint64_t
+any_sc_or_zero(void)
+{
+	return rnd(5) ? W_S(rnd(WS)) : rnd(2) ? 0 : W_EP(0);
+}
+
+/* A context with a random budget and period: often the whole CPU, often short. */
+static void
+walk_configure_sc(unsigned i)
+{
+	uint64_t period = 1 + rnd(6), budget = rnd(3) ? 1 + rnd(period) : period;
+
+	EXPECT_OK(sc_configure(W_S(i), budget, period));
+}
+
+static void
+walk_make_sc(unsigned i)
+{
+	make(TALLY_OBJ_SCHED_CONTEXT, W_S(i));
+	if (rnd(6))
+		walk_configure_sc(i);
+}
+
+static void
+walk_make_endpoint(unsigned i)
+{
+	make(TALLY_OBJ_ENDPOINT, W_EP(i));
+	EXPECT_OK(mint(ROOT, W_EPB(i), W_EP(i), TALLY_RIGHT_WRITE, i + 1));
+}
+
+static void
+walk_make_reply(unsigned i)
+{
+	make(TALLY_OBJ_REPLY, W_R(i));
+	if (rnd(2))
+		EXPECT_OK(INV(W_R(i), TALLY_REPLY_BIND_NOTIFICATION, W_NB));
+}
+
+/* Delete an object with every copy of it (fault endpoints in threads, a Reply's notification). */
+static void
+walk_destroy(unsigned long slot, size_t bytes)
+{
+	void *o = obj(slot);
+
+	EXPECT_OK(revoke(ROOT, slot));
+	EXPECT_OK(delete(ROOT, slot));
+	PROP_ASSERT(cte_empty(slot_at(slot)) && !cap_zombies_pending());
+	poison(o, bytes);
+}
+
+/* The first free context slot's context, for a thread to own; -1 if none is free. */
+static int
+walk_free_sc(void)
+{
+	unsigned k, i = (unsigned)rnd(WS);
+
+	for (k = 0; k < WS; k++, i = (i + 1) % WS)
+		if (!sc_at(W_S(i))->owner && !sc_at(W_S(i))->user)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Make thread i: a random priority, a process CNode, maybe a fault
+ * endpoint; then passive (after it starts waiting on an endpoint), on a
+ * context of the walk's own, or on the fixture's.
+ */
+static void
+walk_spawn(unsigned i)
+{
+	struct thread *t = spawn(W_T(i), (unsigned)rnd(21));
+	unsigned k, tk = 1 + (unsigned)rnd((1u << P_RADIX) - 1);
+	int sc;
+
+	EXPECT_OK(retype(SLOT_U0, TALLY_OBJ_CNODE, P_RADIX, ROOT, W_P(i), 1));
+	EXPECT_OK(copy(W_P(i), tk, W_T(i), TALLY_RIGHTS_ALL));
+	for (k = 1; k < 1u << P_RADIX; k++)
+		if (k != tk && rnd(2))
+			EXPECT_OK(copy(W_P(i), k, W_EPB(rnd(WE)), TALLY_RIGHTS_ALL));
+	watch(&((struct cte *)obj(W_P(i)))[tk], 1ul << TALLY_THREAD_BITS);
+	if (rnd(3))
+		EXPECT_OK(configure(W_T(i), ROOT, 0, 0, W_EPB(rnd(WE))));
+	t_alive[i] = true;
+	switch (rnd(4)) {
+	case 0: case 1:
+		(void)u_recv(t, W_EP(rnd(WE)), W_R(rnd(WR)));
+		EXPECT_OK(sc_bind(W_T(i), 0));
+		break;
+	case 2:
+		sc = walk_free_sc();
+		if (sc >= 0 && t->state == TALLY_THREAD_RUNNABLE) {
+			EXPECT_OK(sc_bind(W_T(i), 0));
+			EXPECT_OK(sc_bind(W_T(i), W_S(sc)));
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Kill thread i's process: the thread goes with its process's CNode. */
+static void
+walk_kill(unsigned i)
+{
+	untrack(wthread(i));
+	t_alive[i] = false;
+	EXPECT_OK(delete(ROOT, W_T(i)));
+	destroy(W_P(i), 1ul << (P_RADIX + TALLY_CNODE_SLOT_BITS));
+}
+
+/* Thread i kills its own process; zombies it leaves are finished as the idle loop would. */
+static void
+walk_suicide(unsigned i)
+{
+	struct thread *t = wthread(i);
+	void *cnode = obj(W_P(i));
+
+	ck_assert_int_eq(u_invoke(t, ROOT, TALLY_CNODE_DELETE, MSG(W_T(i))), TALLY_OK);
+	untrack(t);
+	t_alive[i] = false;
+	(void)u_invoke(t, ROOT, TALLY_CNODE_DELETE, MSG(W_P(i)));
+	idle_drain();
+	check_all();
+	PROP_ASSERT(cte_empty(slot_at(W_P(i))) && !cap_zombies_pending());
+	poison(cnode, 1ul << (P_RADIX + TALLY_CNODE_SLOT_BITS));
+}
+
+/* A runnable thread with time to run on, from i on; -1 if none. */
+static int
+walk_runnable(unsigned i)
+{
+	unsigned k;
+
+	for (k = 0; k < WT; k++, i = (i + 1) % WT)
+		if (t_alive[i] && wthread(i)->state == TALLY_THREAD_RUNNABLE && sc_can_run(wthread(i)))
+			return (int)i;
+	return -1;
+}
+
+/* One random system call by a random thread that can run; false if none can. */
+static bool
+walk_thread_call(void)
+{
+	static const uint64_t labels[] = {
+		TALLY_TCB_SET_SCHED_CONTEXT, TALLY_TCB_SUSPEND, TALLY_TCB_RESUME,
+		TALLY_SCHED_CONTEXT_INFO, TALLY_SCHED_CONTROL_CONFIGURE, TALLY_TCB_SET_PRIORITY,
+	};
+	int i = walk_runnable((unsigned)rnd(WT));
+	uint64_t m[TALLY_MSG_REGS] = { 0 }, label;
+	uint64_t info = tally_msginfo(rnd(3), rnd(4), 0);
+	struct thread *t;
+	long r;
+
+	if (i < 0)
+		return false;
+	t = wthread((unsigned)i);
+	m[0] = rnd(100);
+	try_fastpath = rnd(2);
+	switch (rnd(28)) {
+	case 0: case 1: case 2:
+		r = u_send(t, any_ep(), info, m);
+		break;
+	case 3:
+		r = u_nbsend(t, any_ep(), info, m);
+		break;
+	case 4: case 5: case 6: case 7: case 8:
+		r = u_call(t, any_ep(), info, m);
+		break;
+	case 9: case 10:
+		r = u_timed_call(t, any_ep(), info, m, 1 + rnd(4));
+		break;
+	case 11: case 12: case 13:
+		r = u_recv(t, any_ep(), W_R(rnd(WR)));
+		break;
+	case 14:
+		r = u_nbrecv(t, any_ep(), W_R(rnd(WR)));
+		break;
+	case 15: case 16:
+		r = u_send(t, any_reply(), info, m);
+		break;
+	case 17: case 18: case 19: case 20:
+		r = u_reply_recv(t, W_EP(rnd(WE)), any_reply(), info, m);
+		break;
+	case 21:
+		r = sys(t, rnd(3) ? TALLY_SYS_YIELD : 500, 0, 0, NULL, 0);   /* or a fault */
+		break;
+	case 22:
+		/* a context's last capability goes, maybe the one the thread runs on */
+		label = (unsigned)rnd(WS);
+		r = u_invoke(t, ROOT, TALLY_CNODE_DELETE, MSG(W_S(label)));
+		if (cte_empty(slot_at(W_S(label))))
+			walk_make_sc((unsigned)label);
+		break;
+	case 23:
+		if (rnd(4) == 0) {
+			walk_suicide((unsigned)i);
+			return true;
+		}
+		r = u_invoke(t, W_T(rnd(WT)), TALLY_TCB_SUSPEND, m);
+		break;
+	default:
+		label = labels[rnd(ARRAY_SIZE(labels))];
+		switch (label) {
+		case TALLY_SCHED_CONTEXT_INFO:
+			r = u_invoke(t, W_S(rnd(WS)), label, m);
+			break;
+		case TALLY_SCHED_CONTROL_CONFIGURE:
+			m[0] = W_S(rnd(WS));
+			m[2] = 1 + rnd(6);
+			m[1] = rnd(4) ? 1 + rnd(m[2]) : rnd(8);
+			r = u_invoke(t, CTL, label, m);
+			break;
+		case TALLY_TCB_SET_SCHED_CONTEXT:
+			m[0] = any_sc_or_zero();
+			r = u_invoke(t, W_T(rnd(WT)), label, m);
+			break;
+		default:
+			m[0] = rnd(21);
+			r = u_invoke(t, any_thread_or_zero(), label, m);
+			break;
+		}
+		break;
+	}
+	PROP_ASSERT(r == (long)PENDING || (r >= 0 && r < TALLY_ERROR_COUNT));
+	PROP_ASSERT(r != (long)PENDING || t->state != TALLY_THREAD_RUNNABLE || !sc_can_run(t));
+	return true;
+}
+
+/* Nobody can run: give a thread time, resume one, stop a waiting one, or let the clock run. */
+static void
+walk_unstick(void)
+{
+	unsigned i = (unsigned)rnd(WT);
+	struct thread *t;
+	int sc;
+
+	if (!t_alive[i]) {
+		walk_spawn(i);
+		return;
+	}
+	t = wthread(i);
+	switch (rnd(4)) {
+	case 0:
+		if (!t->active_sc && !t->sc && (sc = walk_free_sc()) >= 0) {
+			long e;
+
+			if (!sc_at(W_S(sc))->ready)
+				walk_configure_sc((unsigned)sc);
+			/* (BUSY while its call would bring back a context it borrowed) */
+			e = sc_bind(W_T(i), W_S(sc));
+			PROP_ASSERT(e == TALLY_OK || e == TALLY_ERR_BUSY);
+		}
+		break;
+	case 1:
+		EXPECT_OK(INV(W_T(i), t->state >= TALLY_THREAD_BLOCKED_SEND && rnd(2) ?
+					      TALLY_TCB_SUSPEND : TALLY_TCB_RESUME));
+		break;
+	case 2:
+		walk_kill(i);
+		break;
+	default:
+		tick(NULL);
+		break;
+	}
+}
+
+/* One random action of the root thread. */
+static void
+walk_admin(void)
+{
+	unsigned i = (unsigned)rnd(WT), s = (unsigned)rnd(WS);
+	int r;
+
+	switch (rnd(12)) {
+	case 0: case 1: case 2:
+		r = walk_runnable(i);
+		tick(r >= 0 && rnd(4) ? wthread((unsigned)r) : NULL);
+		break;
+	case 3:
+		if (t_alive[i]) {
+			long e = INV(W_T(i), TALLY_TCB_SET_SCHED_CONTEXT, any_sc_or_zero());
+
+			PROP_ASSERT(e == TALLY_OK || e == TALLY_ERR_BUSY ||
+				    e == TALLY_ERR_INVALID_CAPABILITY);
+		}
+		break;
+	case 4:
+		walk_configure_sc(s);
+		break;
+	case 5:
+		walk_destroy(W_S(s), SC_BYTES);
+		walk_make_sc(s);
+		break;
+	case 6:
+		s %= WR;
+		walk_destroy(W_R(s), REPLY_BYTES);
+		walk_make_reply(s);
+		break;
+	case 7:
+		s %= WE;
+		walk_destroy(W_EP(s), 1ul << TALLY_ENDPOINT_BITS);
+		walk_make_endpoint(s);
+		break;
+	case 8:
+		if (t_alive[i])
+			EXPECT_OK(INV(W_T(i), rnd(2) ? TALLY_TCB_SUSPEND : TALLY_TCB_RESUME));
+		break;
+	case 9:
+		if (t_alive[i])
+			walk_kill(i);
+		else
+			walk_spawn(i);
+		break;
+	case 10:
+		if (t_alive[i])
+			EXPECT_OK(configure(W_T(i), ROOT, 0, 0, rnd(2) ? W_EPB(rnd(WE)) : 0));
+		break;
+	default:
+		if (t_alive[i])
+			EXPECT_OK(INV(W_T(i), TALLY_TCB_SET_PRIORITY, rnd(21)));
+		break;
+	}
+}
+
+/* Count what this step's state shows (seen). */
+static void
+walk_count(void)
+{
+	unsigned i;
+
+	for (i = 0; i < WS; i++) {
+		const struct sched_context *sc = obj(W_S(i));
+
+		seen.lent += sc->lent != NULL;
+		seen.chained += sc->lent && sc->lent->sc_prev;
+		seen.throttled += sc->throttled;
+	}
+	for (i = 0; i < WR; i++)
+		seen.stale_links += ((struct reply *)obj(W_R(i)))->stale &&
+				    ((struct reply *)obj(W_R(i)))->sc;
+	for (i = 0; i < WT; i++) {
+		if (!t_alive[i])
+			continue;
+		seen.timeout_faults += wthread(i)->fault.cause == TALLY_FAULT_TIMEOUT;
+		seen.timed_out += wthread(i)->regs.error == TALLY_ERR_TIMEOUT;
+	}
+}
+
+/* The walks did what they are for: every kind of event came up. */
+static void
+walk_expect_seen(void)
+{
+	ck_assert_msg(seen.lent && seen.chained && seen.throttled && seen.timeout_faults &&
+			      seen.timed_out && seen.stale_links && seen.fast,
+		      "the walks missed something: lent %lu, chained %lu, throttled %lu, timeout "
+		      "faults %lu, timed out %lu, stale links %lu, fast path %lu", seen.lent,
+		      seen.chained, seen.throttled, seen.timeout_faults, seen.timed_out,
+		      seen.stale_links, seen.fast);
+}
+
+/* Every context named by a capability: with its owner, or idle, and lent to nobody. */
+static void
+walk_expect_contexts_home(unsigned long s)
+{
+	unsigned i;
+
+	for (i = 0; i < WS; i++) {
+		struct sched_context *sc = sc_at(W_S(i));
+
+		ck_assert_msg(!sc->lent && (sc->owner ? sc->user == sc->owner : !sc->user),
+			      "seed %lu: context %u is lent (%p), or with '%s' instead of its owner "
+			      "'%s'", s, i, (void *)sc->lent, sc->user ? sc->user->name : "nobody",
+			      sc->owner ? sc->owner->name : "nobody");
+	}
+	for (i = 0; i < WT; i++)
+		ck_assert_msg(!t_alive[i] || !wthread(i)->active_sc ||
+				      wthread(i)->active_sc == wthread(i)->sc,
+			      "seed %lu: thread %u still holds a lent context", s, i);
+}
+
+static void
+walk(unsigned long s, unsigned steps, unsigned long preempt_every)
+{
+	unsigned long i;
+	unsigned n;
+
+	seed = s;
+	ipc_setup();
+	make(TALLY_OBJ_NOTIFICATION, W_N);
+	EXPECT_OK(mint(ROOT, W_NB, W_N, TALLY_RIGHT_WRITE, 0x40));
+	for (i = 0; i < WE; i++)
+		walk_make_endpoint(i);
+	for (i = 0; i < WR; i++)
+		walk_make_reply(i);
+	for (i = 0; i < WS; i++)
+		walk_make_sc(i);
+	for (i = 0; i < WT; i++)
+		walk_spawn(i);
+	fake_preempt_every = preempt_every;
+	for (n = 0; n < steps; n++) {
+		if (rnd(6) == 0)
+			walk_admin();
+		else if (!walk_thread_call())
+			walk_unstick();
+		walk_count();
+		if (cap_zombies_pending()) {
+			/* a kill cut short by a tick: the idle loop finishes it */
+			idle_drain();
+			check_all();
+		}
+	}
+	fake_preempt_every = 0;
+	try_fastpath = false;
+	seen.fast += fast_taken;
+
+	/* every IPC object goes: nobody waits, no context stays lent */
+	for (i = 0; i < WE; i++)
+		walk_destroy(W_EP(i), 1ul << TALLY_ENDPOINT_BITS);
+	walk_destroy(W_N, 1ul << TALLY_NOTIFICATION_BITS);
+	for (i = 0; i < WR; i++)
+		walk_destroy(W_R(i), REPLY_BYTES);
+	for (i = 0; i < WT; i++) {
+		struct thread *t;
+
+		if (!t_alive[i])
+			continue;
+		t = wthread(i);
+		ck_assert_msg(t->state < TALLY_THREAD_BLOCKED_SEND,
+			      "seed %lu: thread %lu is left %s with every IPC object gone", s, i,
+			      state_name(t->state));
+		/* a borrower finishes on its context; when it waits, the context goes home */
+		if (t->active_sc && t->active_sc != t->sc) {
+			ck_assert_ptr_null(t->active_sc->lent);
+			if (t->state == TALLY_THREAD_RUNNABLE) {
+				make(TALLY_OBJ_ENDPOINT, W_END_EP);
+				make(TALLY_OBJ_REPLY, W_END_R);
+				ck_assert_int_eq(u_recv(t, W_END_EP, W_END_R), PENDING);
+				walk_destroy(W_END_EP, 1ul << TALLY_ENDPOINT_BITS);
+				walk_destroy(W_END_R, REPLY_BYTES);
+			} else {
+				walk_kill(i);   /* stopped on it: it goes with the thread */
+			}
+		}
+	}
+	walk_expect_contexts_home(s);
+	ipc_teardown();
+}
+
+START_TEST(random_walks_keep_every_context_invariant_and_bring_every_context_home)
+{
+	static const unsigned long seeds[] = { 1, 2, 3, 4, 5, 6, 0x5c, 0xfeed };
+	unsigned k;
+
+	memset(&seen, 0, sizeof(seen));
+	for (k = 0; k < ARRAY_SIZE(seeds); k++)
+		walk(seeds[k], 4000, 0);
+	walk_expect_seen();
+}
+END_TEST
+
+START_TEST(random_walks_with_ticks_inside_long_calls)
+{
+	static const unsigned long seeds[] = { 21, 22, 23, 0xbeef };
+	unsigned k;
+
+	memset(&seen, 0, sizeof(seen));
+	for (k = 0; k < ARRAY_SIZE(seeds); k++)
+		walk(seeds[k], 4000, k % 3 + 1);
+	walk_expect_seen();
+}
+END_TEST
+
 Suite *
 sched_context_suite(void)
 {
@@ -1298,12 +1949,19 @@ sched_context_suite(void)
 	tcase_add_test(tc, a_send_to_a_passive_server_waits_for_its_answer_and_nbsend_would_block);
 	tcase_add_test(tc, a_passive_server_taking_a_second_call_runs_it_on_the_second_callers_time);
 	tcase_add_test(tc, a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own);
+	tcase_add_test(tc, an_answer_by_another_thread_takes_the_lent_context_from_the_server);
 	tcase_add_test(tc, a_context_let_go_of_goes_to_the_newest_caller_still_waiting);
+	tcase_add_test(tc, a_stale_reply_serving_a_new_call_forgets_the_context_of_the_old_one);
 	tcase_add_test(tc, a_server_whose_lent_budget_runs_out_waits_for_the_refill);
 	tcase_add_test(tc, a_timed_call_nobody_receives_ends_with_timeout_and_leaves_the_endpoint_empty);
 	tcase_add_test(tc, a_timed_call_the_server_never_answers_ends_and_its_reply_goes_stale);
 	tcase_add_test(tc, a_timed_call_answered_in_time_is_not_affected);
 	tcase_add_test(tc, a_thread_destroyed_with_a_deadline_leaves_nothing_in_the_timeout_queue);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("random");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, random_walks_keep_every_context_invariant_and_bring_every_context_home);
+	tcase_add_test(tc, random_walks_with_ticks_inside_long_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -71,7 +71,11 @@ void sc_give_back(struct reply *r, struct thread *caller);
  */
 void sc_answer(struct reply *r, struct thread *t, struct thread *caller);
 
-/* Reply r goes away or goes stale with a context lent through it. */
+/*
+ * Reply r, with a context lent through it, goes away (or, stale, is
+ * answered or receives anew): the caller gets the context back, or, gone,
+ * its link ends and the borrower keeps it.
+ */
 void sc_reply_gone(struct reply *r);
 
 /*
