@@ -216,6 +216,8 @@ sc_lend(struct thread *c, struct thread *s, struct reply *r)
 	r->sc = sc;
 	r->sc_prev = sc->lent;
 	sc->lent = r;
+	if (s == sched_current && !sc->ready)
+		sched_preempt_requested = true;   /* (it took the call; it runs when there is time) */
 }
 
 void
