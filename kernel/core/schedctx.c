@@ -16,7 +16,9 @@
  * back to that Reply's caller and ends every later link; whoever held it
  * beyond that point loses it. A server that loses a lent context while it
  * runs gets a TIMEOUT fault, so its handler learns of it and can abort the
- * work; it never just hangs.
+ * work; it never just hangs. (A server answering on it lets go without one.)
+ * A borrower that lets go of a context (it waits again, or dies) sends it
+ * back to the newest caller on its chain still waiting, or home.
  */
 #include <kernel/schedctx.h>
 #include <kernel/invoke.h>
@@ -214,6 +216,8 @@ sc_lend(struct thread *c, struct thread *s, struct reply *r)
 	r->sc = sc;
 	r->sc_prev = sc->lent;
 	sc->lent = r;
+	if (s == sched_current && !sc->ready)
+		sched_preempt_requested = true;   /* (it took the call; it runs when there is time) */
 }
 
 void
