@@ -38,13 +38,13 @@ ep_at(unsigned long slot)
 }
 
 static long
-sc_configure(unsigned long sc, uint64_t budget, uint64_t period)
+control_configure(unsigned long sc, uint64_t budget, uint64_t period)
 {
 	return INV(CTL, TALLY_SCHED_CONTROL_CONFIGURE, sc, budget, period);
 }
 
 static long
-sc_bind(unsigned long tcb_slot, unsigned long sc)
+tcb_set_sc(unsigned long tcb_slot, unsigned long sc)
 {
 	return INV(tcb_slot, TALLY_TCB_SET_SCHED_CONTEXT, sc);
 }
@@ -54,7 +54,7 @@ static void
 make_sc(unsigned long slot, uint64_t budget, uint64_t period)
 {
 	make(TALLY_OBJ_SCHED_CONTEXT, slot);
-	EXPECT_OK(sc_configure(slot, budget, period));
+	EXPECT_OK(control_configure(slot, budget, period));
 }
 
 /* A runnable thread that runs on a context of its own in sc_slot (budget, period). */
@@ -64,22 +64,22 @@ spawn_timed(unsigned long slot, unsigned prio, unsigned long sc_slot, uint64_t b
 {
 	struct thread *t = spawn(slot, prio);
 
-	EXPECT_OK(sc_bind(slot, 0));
+	EXPECT_OK(tcb_set_sc(slot, 0));
 	make_sc(sc_slot, budget, period);
-	EXPECT_OK(sc_bind(slot, sc_slot));
+	EXPECT_OK(tcb_set_sc(slot, sc_slot));
 	ck_assert_ptr_eq(t->sc, sc_at(sc_slot));
 	ck_assert(t->queued);
 	return t;
 }
 
-/* A passive server: it starts on time of its own, waits on ep with `reply`, then loses that time. */
+/* A passive server: it starts on time of its own, waits on ep with `reply`, then loses it. */
 static struct thread *
 spawn_passive(unsigned long slot, unsigned prio, unsigned long ep, unsigned long reply)
 {
 	struct thread *t = spawn(slot, prio);
 
 	ck_assert_int_eq(u_recv(t, ep, reply), PENDING);
-	EXPECT_OK(sc_bind(slot, 0));
+	EXPECT_OK(tcb_set_sc(slot, 0));
 	ck_assert_ptr_null(t->sc);
 	ck_assert_ptr_null(t->active_sc);
 	return t;
@@ -179,34 +179,35 @@ START_TEST(configure_needs_the_scheduling_control_and_checks_budget_and_period)
 	EXPECT_ERROR(INV(CTL, TALLY_SCHED_CONTEXT_INFO, S), TALLY_ERR_INVALID_ARGUMENT, 0,
 		     TALLY_SCHED_CONTEXT_INFO, 0);
 	/* the context: present, a scheduling context, writable */
-	EXPECT_ERROR(sc_configure(0, 1, 2), TALLY_ERR_LOOKUP_FAILED, 1, 0, 0);
-	EXPECT_ERROR(sc_configure(EMPTY, 1, 2), TALLY_ERR_LOOKUP_FAILED, 1, EMPTY, 0);
-	EXPECT_ERROR(sc_configure(EP, 1, 2), TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_OBJ_ENDPOINT,
-		     TALLY_OBJ_SCHED_CONTEXT);
-	EXPECT_ERROR(sc_configure(SRO, 1, 2), TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_RIGHT_READ,
-		     TALLY_RIGHT_WRITE);
+	EXPECT_ERROR(control_configure(0, 1, 2), TALLY_ERR_LOOKUP_FAILED, 1, 0, 0);
+	EXPECT_ERROR(control_configure(EMPTY, 1, 2), TALLY_ERR_LOOKUP_FAILED, 1, EMPTY, 0);
+	EXPECT_ERROR(control_configure(EP, 1, 2), TALLY_ERR_INVALID_CAPABILITY, 1,
+		     TALLY_OBJ_ENDPOINT, TALLY_OBJ_SCHED_CONTEXT);
+	EXPECT_ERROR(control_configure(SRO, 1, 2), TALLY_ERR_INVALID_CAPABILITY, 1,
+		     TALLY_RIGHT_READ, TALLY_RIGHT_WRITE);
 	/* 1 <= budget <= period <= TALLY_SCHED_PERIOD_MAX */
-	EXPECT_ERROR(sc_configure(S, 1, 0), TALLY_ERR_RANGE, 3, 0, TALLY_SCHED_PERIOD_MAX);
-	EXPECT_ERROR(sc_configure(S, 1, TALLY_SCHED_PERIOD_MAX + 1), TALLY_ERR_RANGE, 3,
+	EXPECT_ERROR(control_configure(S, 1, 0), TALLY_ERR_RANGE, 3, 0, TALLY_SCHED_PERIOD_MAX);
+	EXPECT_ERROR(control_configure(S, 1, TALLY_SCHED_PERIOD_MAX + 1), TALLY_ERR_RANGE, 3,
 		     TALLY_SCHED_PERIOD_MAX + 1, TALLY_SCHED_PERIOD_MAX);
-	EXPECT_ERROR(sc_configure(S, 1, ~0ul), TALLY_ERR_RANGE, 3, ~0ul, TALLY_SCHED_PERIOD_MAX);
-	EXPECT_ERROR(sc_configure(S, 0, 5), TALLY_ERR_RANGE, 2, 0, 5);
-	EXPECT_ERROR(sc_configure(S, 6, 5), TALLY_ERR_RANGE, 2, 6, 5);
+	EXPECT_ERROR(control_configure(S, 1, ~0ul), TALLY_ERR_RANGE, 3, ~0ul,
+		     TALLY_SCHED_PERIOD_MAX);
+	EXPECT_ERROR(control_configure(S, 0, 5), TALLY_ERR_RANGE, 2, 0, 5);
+	EXPECT_ERROR(control_configure(S, 6, 5), TALLY_ERR_RANGE, 2, 6, 5);
 	/* none of that changed anything */
 	expect_info(S, 0, 0, 0, 0, 0, 0);
 	ck_assert(!sc_at(S)->ready);
 
-	EXPECT_OK(sc_configure(S, 3, 10));
+	EXPECT_OK(control_configure(S, 3, 10));
 	expect_info(S, 3, 10, 3, 0, 0, 0);
 	ck_assert(sc_at(S)->ready);
 	ck_assert_uint_eq(sc_at(S)->period_start, clock_ticks());
 	expect_info(SRO, 3, 10, 3, 0, 0, 0);   /* reading needs no right */
 	EXPECT_ERROR(INV(S, TALLY_SCHED_CONTEXT_INFO + 1), TALLY_ERR_INVALID_ARGUMENT, 0,
 		     TALLY_SCHED_CONTEXT_INFO + 1, 0);
-	EXPECT_OK(sc_configure(S, TALLY_SCHED_PERIOD_MAX, TALLY_SCHED_PERIOD_MAX));
+	EXPECT_OK(control_configure(S, TALLY_SCHED_PERIOD_MAX, TALLY_SCHED_PERIOD_MAX));
 	expect_info(S, TALLY_SCHED_PERIOD_MAX, TALLY_SCHED_PERIOD_MAX, TALLY_SCHED_PERIOD_MAX, 0, 0,
 		    0);
-	EXPECT_OK(sc_configure(S, 1, 1));
+	EXPECT_OK(control_configure(S, 1, 1));
 	expect_info(S, 1, 1, 1, 0, 0, 0);
 
 	/* the control cannot be copied, minted or sent */
@@ -262,7 +263,7 @@ START_TEST(set_sched_context_binds_unbinds_and_refuses_busy_contexts)
 	EXPECT_NO_TIME(t2);
 
 	/* bound, an inactive thread holds the context and is still not queued */
-	EXPECT_OK(sc_bind(T, S1));
+	EXPECT_OK(tcb_set_sc(T, S1));
 	ck_assert_ptr_eq(t->sc, sc_at(S1));
 	ck_assert_ptr_eq(sc_at(S1)->owner, t);
 	EXPECT_ON(t, S1);
@@ -271,37 +272,37 @@ START_TEST(set_sched_context_binds_unbinds_and_refuses_busy_contexts)
 	ck_assert(t->queued);
 
 	/* one context per thread, one thread per context */
-	EXPECT_ERROR(sc_bind(T, S2), TALLY_ERR_BUSY, 1, S2, 0);
-	EXPECT_ERROR(sc_bind(T2, S1), TALLY_ERR_BUSY, 1, S1, 0);
-	EXPECT_ERROR(sc_bind(T, S1), TALLY_ERR_BUSY, 1, S1, 0);
+	EXPECT_ERROR(tcb_set_sc(T, S2), TALLY_ERR_BUSY, 1, S2, 0);
+	EXPECT_ERROR(tcb_set_sc(T2, S1), TALLY_ERR_BUSY, 1, S1, 0);
+	EXPECT_ERROR(tcb_set_sc(T, S1), TALLY_ERR_BUSY, 1, S1, 0);
 	/* the arguments: a writable thread, a writable context */
-	EXPECT_ERROR(sc_bind(T2, EP), TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_OBJ_ENDPOINT,
+	EXPECT_ERROR(tcb_set_sc(T2, EP), TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_OBJ_ENDPOINT,
 		     TALLY_OBJ_SCHED_CONTEXT);
-	EXPECT_ERROR(sc_bind(T2, EMPTY), TALLY_ERR_LOOKUP_FAILED, 1, EMPTY, 0);
-	EXPECT_ERROR(sc_bind(T2, S2RO), TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_RIGHT_READ,
+	EXPECT_ERROR(tcb_set_sc(T2, EMPTY), TALLY_ERR_LOOKUP_FAILED, 1, EMPTY, 0);
+	EXPECT_ERROR(tcb_set_sc(T2, S2RO), TALLY_ERR_INVALID_CAPABILITY, 1, TALLY_RIGHT_READ,
 		     TALLY_RIGHT_WRITE);
-	EXPECT_ERROR(sc_bind(TRO, S2), TALLY_ERR_INVALID_CAPABILITY, 0, TALLY_RIGHT_WRITE, 0);
+	EXPECT_ERROR(tcb_set_sc(TRO, S2), TALLY_ERR_INVALID_CAPABILITY, 0, TALLY_RIGHT_WRITE, 0);
 	ck_assert_ptr_null(t2->sc);
 	ck_assert_ptr_null(sc_at(S2)->owner);
 
 	/* binding a runnable thread that waited for time queues it */
-	EXPECT_OK(sc_bind(T2, S2));
+	EXPECT_OK(tcb_set_sc(T2, S2));
 	EXPECT_ON(t2, S2);
 	ck_assert(t2->queued);
 
 	/* unbinding: the thread stops (still runnable, waiting for time); twice is nothing */
-	EXPECT_OK(sc_bind(T, 0));
+	EXPECT_OK(tcb_set_sc(T, 0));
 	EXPECT_THREAD(t, TALLY_THREAD_RUNNABLE, 0);
 	EXPECT_NO_TIME(t);
 	ck_assert_ptr_null(t->sc);
 	ck_assert_ptr_null(sc_at(S1)->owner);
 	ck_assert_ptr_null(sc_at(S1)->user);
-	EXPECT_OK(sc_bind(T, 0));
+	EXPECT_OK(tcb_set_sc(T, 0));
 	EXPECT_NO_TIME(t);
 
 	/* the context is free for another thread; t2 must let go of its own first */
-	EXPECT_ERROR(sc_bind(T2, S1), TALLY_ERR_BUSY, 1, S1, 0);
-	EXPECT_OK(sc_bind(T, S1));
+	EXPECT_ERROR(tcb_set_sc(T2, S1), TALLY_ERR_BUSY, 1, S1, 0);
+	EXPECT_OK(tcb_set_sc(T, S1));
 	ck_assert(t->queued);
 
 	/* a thread unbinding its own context stops at once; its call returns OK */
@@ -312,18 +313,18 @@ START_TEST(set_sched_context_binds_unbinds_and_refuses_busy_contexts)
 
 	/* an unconfigured context: bound, but nothing to run on until it is configured */
 	make(TALLY_OBJ_SCHED_CONTEXT, S3);
-	EXPECT_OK(sc_bind(T2, S3));
+	EXPECT_OK(tcb_set_sc(T2, S3));
 	EXPECT_ON(t2, S3);
 	ck_assert(!t2->queued);
 	ck_assert(tick(NULL) != t2);
-	EXPECT_OK(sc_configure(S3, 1, 2));
+	EXPECT_OK(control_configure(S3, 1, 2));
 	ck_assert(t2->queued);
 
 	/* a bound context's last capability goes: the thread stops */
 	destroy(S3, SC_BYTES);
 	ck_assert_ptr_null(t2->sc);
 	EXPECT_NO_TIME(t2);
-	EXPECT_OK(sc_bind(T2, S2));
+	EXPECT_OK(tcb_set_sc(T2, S2));
 	ck_assert(t2->queued);
 	ipc_teardown();
 }
@@ -348,27 +349,27 @@ START_TEST(a_thread_without_time_is_never_queued_until_it_gets_some)
 
 	/* a waiter loses its time while it waits; the signal makes it runnable, not queued */
 	ck_assert_int_eq(u_recv(w, N, 0), PENDING);
-	EXPECT_OK(sc_bind(F + 10, 0));
+	EXPECT_OK(tcb_set_sc(F + 10, 0));
 	ck_assert_int_eq(u_send(c, N, 0, NULL), TALLY_OK);
 	EXPECT_THREAD(w, TALLY_THREAD_RUNNABLE, TALLY_OK);
 	EXPECT_NO_TIME(w);
 	for (i = 0; i < 5; i++)
 		ck_assert(tick(c) != w);
 	make_sc(S, 1, 1);
-	EXPECT_OK(sc_bind(F + 10, S));
+	EXPECT_OK(tcb_set_sc(F + 10, S));
 	ck_assert(w->queued);
 	ck_assert_ptr_eq(tick(c), w);   /* round robin: its turn */
 
 	/* a call to a server whose own context is not configured: the server waits */
-	EXPECT_OK(sc_bind(F + 12, 0));
+	EXPECT_OK(tcb_set_sc(F + 12, 0));
 	make(TALLY_OBJ_SCHED_CONTEXT, S0);
-	EXPECT_OK(sc_bind(F + 12, S0));
+	EXPECT_OK(tcb_set_sc(F + 12, S0));
 	ck_assert_int_eq(u_call(c, EP, tally_msginfo(0, 1, 0), MSG(5)), PENDING);
 	EXPECT_THREAD(srv, TALLY_THREAD_RUNNABLE, TALLY_OK);
 	ck_assert(!srv->queued);
 	ck_assert_ptr_ne(ran, srv);
 	ck_assert_ptr_eq(c->active_sc, c->sc);   /* nothing is lent to a server of its own */
-	EXPECT_OK(sc_configure(S0, 1, 1));
+	EXPECT_OK(control_configure(S0, 1, 1));
 	ck_assert(srv->queued);
 	ck_assert_int_eq(u_send(srv, R, 0, NULL), TALLY_OK);
 	EXPECT_THREAD(c, TALLY_THREAD_RUNNABLE, TALLY_OK);
@@ -376,9 +377,9 @@ START_TEST(a_thread_without_time_is_never_queued_until_it_gets_some)
 	/* the same on the fast path: it does not take a server without time */
 	try_fastpath = true;
 	ck_assert_int_eq(u_recv(srv, EP, R), PENDING);
-	EXPECT_OK(sc_bind(F + 12, 0));
+	EXPECT_OK(tcb_set_sc(F + 12, 0));
 	make(TALLY_OBJ_SCHED_CONTEXT, S0 + 1);
-	EXPECT_OK(sc_bind(F + 12, S0 + 1));
+	EXPECT_OK(tcb_set_sc(F + 12, S0 + 1));
 	ck_assert_int_eq(u_call(c, EP, tally_msginfo(0, 1, 0), MSG(6)), PENDING);
 	ck_assert_uint_eq(fast_taken, 0);
 	EXPECT_THREAD(srv, TALLY_THREAD_RUNNABLE, TALLY_OK);
@@ -436,7 +437,7 @@ START_TEST(a_budget_runs_out_after_budget_ticks_and_comes_back_after_the_period)
 	/* configuring a throttled context refills it at once */
 	tick(t);
 	ck_assert(sc_at(S)->throttled);
-	EXPECT_OK(sc_configure(S, 3, 6));
+	EXPECT_OK(control_configure(S, 3, 6));
 	ck_assert(!sc_at(S)->throttled);
 	ck_assert(t->queued);
 	expect_info(S, 3, 6, 3, 7, 0, 3);
@@ -729,8 +730,8 @@ START_TEST(a_caller_that_dies_leaves_its_context_with_the_server_until_it_waits)
 	expect_info(C_X, 10, 20, 8, 2, 0, 0);
 	/* idle, it is free for another thread */
 	t = spawn(T, 10);
-	EXPECT_OK(sc_bind(T, 0));
-	EXPECT_OK(sc_bind(T, C_X));
+	EXPECT_OK(tcb_set_sc(T, 0));
+	EXPECT_OK(tcb_set_sc(T, C_X));
 	EXPECT_ON(t, C_X);
 	ipc_teardown();
 
@@ -823,7 +824,7 @@ START_TEST(a_context_destroyed_while_lent_leaves_every_party_without_it)
 	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
 	EXPECT_NO_TIME(cc);
 	make_sc(Y, 1, 1);
-	EXPECT_OK(sc_bind(C_C, Y));
+	EXPECT_OK(tcb_set_sc(C_C, Y));
 	ck_assert(cc->queued);
 	ipc_teardown();
 
@@ -906,7 +907,7 @@ START_TEST(a_send_to_a_passive_server_waits_for_its_answer_and_nbsend_would_bloc
 		ck_assert_int_eq(u_send(c2, EP, tally_msginfo(6, 1, 0), MSG(21)), PENDING);
 		EXPECT_THREAD(c2, TALLY_THREAD_BLOCKED_SEND, PENDING);
 		EXPECT_ON(c2, X2);
-		/* the answer ends the first send; the server takes the second on its sender's time */
+		/* the answer ends the first send; the server takes the second on its sender's */
 		ck_assert_int_eq(u_reply_recv(s, EP, R, tally_msginfo(9, 2, 0), MSG(91, 92)),
 				 TALLY_OK);
 		ck_assert_uint_eq(fast_taken, 0);
@@ -989,9 +990,9 @@ START_TEST(a_passive_server_taking_a_call_on_a_context_without_budget_waits)
 	c2 = spawn_timed(C2, 10, X2, 5, 10);
 	ck_assert_int_eq(u_call(c2, C_EP1, tally_msginfo(0, 1, 0), MSG(2)), PENDING);
 	EXPECT_THREAD(c2, TALLY_THREAD_BLOCKED_SEND, PENDING);
-	EXPECT_OK(sc_bind(C2, 0));
+	EXPECT_OK(tcb_set_sc(C2, 0));
 	make(TALLY_OBJ_SCHED_CONTEXT, Y);
-	EXPECT_OK(sc_bind(C2, Y));
+	EXPECT_OK(tcb_set_sc(C2, Y));
 	EXPECT_ON(c2, Y);
 	/* S, on C's time, takes c2's call with a second Reply */
 	ck_assert_int_eq(u_recv(cs, C_EP1, C_R3), TALLY_OK);
@@ -1002,7 +1003,7 @@ START_TEST(a_passive_server_taking_a_call_on_a_context_without_budget_waits)
 	EXPECT_ON(cc, C_X);   /* C's context went back to C, which still waits */
 	EXPECT_THREAD(cc, TALLY_THREAD_BLOCKED_REPLY, PENDING);
 	/* time on c2's context: S runs, answers c2, and waits */
-	EXPECT_OK(sc_configure(Y, 1, 1));
+	EXPECT_OK(control_configure(Y, 1, 1));
 	ck_assert(cs->queued);
 	ck_assert_int_eq(u_send(cs, C_R1, 0, NULL), TALLY_OK);
 	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
@@ -1021,13 +1022,13 @@ START_TEST(a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own)
 
 	chain_fixture(1);
 	make_sc(Y, 1, 1);
-	EXPECT_ERROR(sc_bind(C_S, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	EXPECT_ERROR(tcb_set_sc(C_S, Y), TALLY_ERR_BUSY, 1, Y, 0);
 	ck_assert_ptr_null(cs->sc);
 	ck_assert_ptr_null(sc_at(Y)->owner);
 	ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, 0, NULL), PENDING);
 	EXPECT_ON(cc, C_X);
 	/* waiting, it holds nothing: now it can be made an active server */
-	EXPECT_OK(sc_bind(C_S, Y));
+	EXPECT_OK(tcb_set_sc(C_S, Y));
 	EXPECT_ON(cs, Y);
 	ck_assert_int_eq(u_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1)), PENDING);
 	EXPECT_ON(cs, Y);
@@ -1037,7 +1038,7 @@ START_TEST(a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own)
 	/* waiting for an answer that brings back a context it borrowed and lent on */
 	chain_fixture(2);
 	make_sc(Y, 1, 1);
-	EXPECT_ERROR(sc_bind(C_S, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	EXPECT_ERROR(tcb_set_sc(C_S, Y), TALLY_ERR_BUSY, 1, Y, 0);
 	ck_assert_int_eq(u_reply_recv(cd, C_EP2, C_R2, 0, NULL), PENDING);
 	EXPECT_ON(cs, C_X);
 	ipc_teardown();
@@ -1049,15 +1050,15 @@ START_TEST(a_thread_running_on_a_lent_context_cannot_be_bound_one_of_its_own)
 	 */
 	chain_fixture(1);
 	make_sc(Y, 1, 1);
-	EXPECT_OK(sc_bind(C_C, 0));
+	EXPECT_OK(tcb_set_sc(C_C, 0));
 	ck_assert_ptr_null(cc->sc);
 	ck_assert_ptr_null(sc_at(C_X)->owner);
 	EXPECT_ON(cs, C_X);
-	EXPECT_ERROR(sc_bind(C_C, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	EXPECT_ERROR(tcb_set_sc(C_C, Y), TALLY_ERR_BUSY, 1, Y, 0);
 	ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, 0, NULL), PENDING);
 	EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
 	EXPECT_ON(cc, C_X);
-	EXPECT_ERROR(sc_bind(C_C, Y), TALLY_ERR_BUSY, 1, Y, 0);
+	EXPECT_ERROR(tcb_set_sc(C_C, Y), TALLY_ERR_BUSY, 1, Y, 0);
 	ipc_teardown();
 }
 END_TEST
@@ -1126,7 +1127,8 @@ START_TEST(a_context_let_go_of_goes_to_the_newest_caller_still_waiting)
 		destroy(C_R2, REPLY_BYTES);
 		EXPECT_THREAD(cs, TALLY_THREAD_RUNNABLE, TALLY_ERR_DEAD_PEER);
 		ck_assert(cs->queued);
-		ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(4)), PENDING);
+		ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(4)),
+				 PENDING);
 		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
 		EXPECT_ON(cc, C_X);
 		ipc_teardown();
@@ -1267,7 +1269,7 @@ START_TEST(a_timed_call_nobody_receives_ends_with_timeout_and_leaves_the_endpoin
 		ck_assert_int_eq(sys(c2, TALLY_SYS_SEND, EP, tally_msginfo(0, 1, 0), MSG(3), 1),
 				 PENDING);
 		ck_assert_uint_eq(c2->deadline, 0);
-		ck_assert_int_eq(u_timed_call(c, EP, tally_msginfo(0, 1, 0), MSG(4), ~0ul), PENDING);
+		ck_assert_int_eq(u_timed_call(c, EP, 0, NULL, ~0ul), PENDING);
 		ck_assert_uint_ne(c->deadline, 0);
 		tick(NULL);
 		tick(NULL);
@@ -1338,7 +1340,7 @@ START_TEST(a_timed_call_answered_in_time_is_not_affected)
 	for (fast = 0; fast < 2; fast++) {
 		chain_fixture(0);
 		try_fastpath = fast;
-		ck_assert_int_eq(u_timed_call(cc, C_EP1, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		ck_assert_int_eq(u_timed_call(cc, C_EP1, 0, NULL, 3), PENDING);
 		tick(cs);
 		ck_assert_int_eq(u_reply_recv(cs, C_EP1, C_R1, tally_msginfo(0, 1, 0), MSG(9)),
 				 PENDING);
@@ -1355,7 +1357,7 @@ START_TEST(a_timed_call_answered_in_time_is_not_affected)
 
 		/* queued first, taken by an active server, answered in time */
 		e = spawn(C_E, 10);
-		ck_assert_int_eq(u_timed_call(cc, C_EP3, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		ck_assert_int_eq(u_timed_call(cc, C_EP3, 0, NULL, 3), PENDING);
 		tick(e);
 		ck_assert_int_eq(u_recv(e, C_EP3, C_R3), TALLY_OK);
 		tick(e);
@@ -1366,7 +1368,7 @@ START_TEST(a_timed_call_answered_in_time_is_not_affected)
 		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_OK);
 
 		/* ended by the endpoint's deletion before the deadline */
-		ck_assert_int_eq(u_timed_call(cc, C_EP3, tally_msginfo(0, 1, 0), MSG(1), 3), PENDING);
+		ck_assert_int_eq(u_timed_call(cc, C_EP3, 0, NULL, 3), PENDING);
 		destroy(C_EP3, 1ul << TALLY_ENDPOINT_BITS);
 		EXPECT_THREAD(cc, TALLY_THREAD_RUNNABLE, TALLY_ERR_OBJECT_DELETED);
 		ck_assert_uint_eq(cc->deadline, 0);
@@ -1507,7 +1509,7 @@ walk_configure_sc(unsigned i)
 {
 	uint64_t period = 1 + rnd(6), budget = rnd(3) ? 1 + rnd(period) : period;
 
-	EXPECT_OK(sc_configure(W_S(i), budget, period));
+	EXPECT_OK(control_configure(W_S(i), budget, period));
 }
 
 static void
@@ -1581,13 +1583,13 @@ walk_spawn(unsigned i)
 	switch (rnd(4)) {
 	case 0: case 1:
 		(void)u_recv(t, W_EP(rnd(WE)), W_R(rnd(WR)));
-		EXPECT_OK(sc_bind(W_T(i), 0));
+		EXPECT_OK(tcb_set_sc(W_T(i), 0));
 		break;
 	case 2:
 		sc = walk_free_sc();
 		if (sc >= 0 && t->state == TALLY_THREAD_RUNNABLE) {
-			EXPECT_OK(sc_bind(W_T(i), 0));
-			EXPECT_OK(sc_bind(W_T(i), W_S(sc)));
+			EXPECT_OK(tcb_set_sc(W_T(i), 0));
+			EXPECT_OK(tcb_set_sc(W_T(i), W_S(sc)));
 		}
 		break;
 	default:
@@ -1634,7 +1636,8 @@ walk_runnable(unsigned i)
 	unsigned k;
 
 	for (k = 0; k < WT; k++, i = (i + 1) % WT)
-		if (t_alive[i] && wthread(i)->state == TALLY_THREAD_RUNNABLE && sc_can_run(wthread(i)))
+		if (t_alive[i] && wthread(i)->state == TALLY_THREAD_RUNNABLE &&
+		    sc_can_run(wthread(i)))
 			return (int)i;
 	return -1;
 }
@@ -1749,7 +1752,7 @@ walk_unstick(void)
 			if (!sc_at(W_S(sc))->ready)
 				walk_configure_sc((unsigned)sc);
 			/* (BUSY while its call would bring back a context it borrowed) */
-			e = sc_bind(W_T(i), W_S(sc));
+			e = tcb_set_sc(W_T(i), W_S(sc));
 			PROP_ASSERT(e == TALLY_OK || e == TALLY_ERR_BUSY);
 		}
 		break;
