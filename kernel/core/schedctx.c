@@ -175,7 +175,8 @@ sc_tick(struct thread *running, uint64_t now)
 	while (sc_release_head &&
 	       sc_release_head->period_start + sc_release_head->period <= now)
 		sc_refill(sc_release_head, now);
-	if (!sc)
+	/* (a thread without time left is not charged: it is throttled once, not twice) */
+	if (!sc || !sc->ready)
 		return;
 	sc->consumed++;
 	if (sc_unlimited(sc))
