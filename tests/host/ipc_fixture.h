@@ -47,6 +47,25 @@ void *obj(unsigned long slot);
 /* The thread named by root slot `slot`. */
 struct thread *tcb(unsigned long slot);
 
+/* The endpoint, Reply or notification named by root slot `slot`. */
+static inline struct endpoint *
+ep_at(unsigned long slot)
+{
+	return obj(slot);
+}
+
+static inline struct reply *
+reply_at(unsigned long slot)
+{
+	return obj(slot);
+}
+
+static inline struct notification *
+ntfn_at(unsigned long slot)
+{
+	return obj(slot);
+}
+
 /*
  * Retype a thread into root slot `slot`, give it the root CNode as CSpace,
  * priority `prio`, and make it runnable; it is then tracked by the checks.

@@ -12,24 +12,6 @@
 #define F SLOT_FREE
 #define RW (TALLY_RIGHT_READ | TALLY_RIGHT_WRITE)
 
-static struct endpoint *
-ep_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
-static struct reply *
-reply_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
-static struct notification *
-ntfn_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
 static void
 expect_words(const struct thread *t, const uint64_t *w, unsigned n)
 {

@@ -16,24 +16,6 @@
 #define NTFN_BYTES  (1ul << TALLY_NOTIFICATION_BITS)
 #define REPLY_BYTES (1ul << TALLY_REPLY_BITS)
 
-static struct endpoint *
-ep_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
-static struct reply *
-reply_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
-static struct notification *
-ntfn_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
 /* ---- threads destroyed in every state ---- */
 
 enum { D_EP = F, D_R = F + 1, D_N = F + 2, D_FEP = F + 3, D_RN = F + 4, D_RNB = F + 5,

@@ -25,18 +25,6 @@ sc_at(unsigned long slot)
 	return obj(slot);
 }
 
-static struct reply *
-reply_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
-static struct endpoint *
-ep_at(unsigned long slot)
-{
-	return obj(slot);
-}
-
 static long
 control_configure(unsigned long sc, uint64_t budget, uint64_t period)
 {
